@@ -1,0 +1,18 @@
+"""adk-store: a SQL session store for Google's Agent Development Kit."""
+
+from adk_store.engine import default_database_path
+from adk_store.errors import DuplicateEventError, SchemaNotReadyError, StoreConfigurationError
+from adk_store.schema import StoreSchema, build_schema
+from adk_store.service import SqlSessionService
+from adk_store.store import SessionStore
+
+__all__ = [
+    "DuplicateEventError",
+    "SchemaNotReadyError",
+    "SessionStore",
+    "SqlSessionService",
+    "StoreConfigurationError",
+    "StoreSchema",
+    "build_schema",
+    "default_database_path",
+]

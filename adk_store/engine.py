@@ -1,0 +1,178 @@
+"""Engines for every supported URL, configured the way the store relies on.
+
+Everything that depends on the database *driver* rather than on SQL lives
+here: which async driver a bare URL means, SQLite's connection settings, and
+how URLs are shown in messages (never with the password).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from adk_store.errors import StoreConfigurationError
+
+URL_ENV = "ADK_STORE_URL"
+HOME_ENV = "ADK_STORE_HOME"
+
+# Execution option that marks a connection whose transaction will write.
+# SQLite then takes the write lock at BEGIN, so a read-modify-write can never
+# be interleaved with another writer (and never fails half-way to upgrade).
+WRITE_INTENT = "adk_store_write"
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Backend name (URL scheme without driver) -> async driver used when none is given.
+_DEFAULT_ASYNC_DRIVERS = {
+    "postgresql": "asyncpg",
+    "sqlite": "aiosqlite",
+    "mysql": "aiomysql",
+    "mariadb": "aiomysql",
+    "oracle": "oracledb",
+}
+_ASYNC_DRIVERS = {
+    "postgresql": {"asyncpg", "psycopg", "psqlpy"},
+    "sqlite": {"aiosqlite"},
+    "mysql": {"aiomysql", "asyncmy"},
+    "mariadb": {"aiomysql", "asyncmy"},
+    "oracle": {"oracledb"},
+}
+_EXTRAS = {
+    "asyncpg": "postgres",
+    "psycopg": "psycopg",
+    "aiomysql": "mysql",
+    "asyncmy": "mysql",
+    "oracledb": "oracle",
+}
+
+
+def default_database_path() -> Path:
+    """Where the embedded SQLite database lives when no URL is given.
+
+    ``$ADK_STORE_HOME/sessions.db`` if set, else
+    ``$XDG_DATA_HOME/adk-store/sessions.db`` (``~/.local/share`` by default).
+    """
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home).expanduser() / "sessions.db"
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home).expanduser() / "adk-store" / "sessions.db"
+
+
+def redact(url: URL | str) -> str:
+    """The URL as text with any password masked, for messages and logs."""
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except ArgumentError:
+            return "<unparseable URL>"
+    return url.render_as_string(hide_password=True)
+
+
+def resolve_url(url: URL | str | None = None) -> URL:
+    """Turn what the user gave (or nothing) into a URL with an async driver."""
+    if url is None:
+        url = os.environ.get(URL_ENV) or f"sqlite+aiosqlite:///{default_database_path()}"
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except ArgumentError:
+            raise StoreConfigurationError(
+                f"Cannot parse database URL {redact(url)}: expected "
+                "'dialect+driver://user:password@host:port/database', "
+                "for example 'postgresql+asyncpg://app@localhost/agents'."
+            ) from None
+    backend = url.get_backend_name()
+    if backend not in _DEFAULT_ASYNC_DRIVERS:
+        raise StoreConfigurationError(
+            f"Unsupported database {backend!r} in {redact(url)}: adk-store supports "
+            f"{', '.join(sorted(_DEFAULT_ASYNC_DRIVERS))}."
+        )
+    driver = url.get_driver_name()
+    if "+" not in url.drivername:
+        return url.set(drivername=f"{backend}+{_DEFAULT_ASYNC_DRIVERS[backend]}")
+    if driver not in _ASYNC_DRIVERS[backend]:
+        raise StoreConfigurationError(
+            f"Driver {driver!r} in {redact(url)} is not asynchronous: use one of "
+            f"{', '.join(sorted(_ASYNC_DRIVERS[backend]))} "
+            f"(for example '{backend}+{_DEFAULT_ASYNC_DRIVERS[backend]}://...')."
+        )
+    return url
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncEngine:
+    """Create the AsyncEngine adk-store runs on.
+
+    Server databases get ``pool_pre_ping`` so connections that died with a
+    server restart are replaced instead of failing a request.
+    """
+    resolved = resolve_url(url)
+    backend = resolved.get_backend_name()
+    if backend == "sqlite" and not is_sqlite_memory(resolved):
+        Path(str(resolved.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if backend != "sqlite":
+        engine_options.setdefault("pool_pre_ping", True)
+    try:
+        engine = create_async_engine(resolved, **engine_options)
+    except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        extra = _EXTRAS.get(resolved.get_driver_name(), "all")
+        raise StoreConfigurationError(
+            f"The driver for {redact(resolved)} is not installed "
+            f"({exc.__class__.__name__}: {exc}); install it with "
+            f"'pip install \"adk-store[{extra}]\"'."
+        ) from None
+    except (ArgumentError, TypeError) as exc:
+        raise StoreConfigurationError(
+            f"Cannot create an engine for {redact(resolved)}: {exc}"
+        ) from None
+    if backend == "sqlite":
+        _configure_sqlite(engine, memory=is_sqlite_memory(resolved))
+    return engine
+
+
+def is_single_connection(engine: AsyncEngine) -> bool:
+    """Whether every caller shares one DBAPI connection (in-memory SQLite).
+
+    One connection has one transaction, so units of work must take turns.
+    """
+    return isinstance(engine.sync_engine.pool, StaticPool)
+
+
+def _configure_sqlite(engine: AsyncEngine, *, memory: bool) -> None:
+    """Apply the SQLite settings the store's guarantees depend on.
+
+    - ``foreign_keys=ON``: the events cascade is enforced.
+    - ``journal_mode=WAL``: readers never block the writer (file databases).
+    - ``synchronous=FULL``: a commit that returned survives a power cut.
+    - ``busy_timeout``: writers from other processes wait instead of failing.
+    - transactions are begun explicitly (the driver's implicit BEGIN is
+      disabled), and ``BEGIN IMMEDIATE`` for writers serialises
+      read-modify-write units across processes.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(WRITE_INTENT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

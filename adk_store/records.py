@@ -1,0 +1,96 @@
+"""Plain data passed between the service and the store.
+
+The store knows nothing of ADK's pydantic models; these records carry exactly
+what it reads and writes, already JSON-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+logger = logging.getLogger("adk_store")
+
+APP_PREFIX = "app:"
+USER_PREFIX = "user:"
+TEMP_PREFIX = "temp:"
+
+
+@dataclass
+class StoredSession:
+    """A session row with the scoped state it merges with."""
+
+    app_name: str
+    user_id: str
+    id: str
+    state: dict[str, Any]
+    revision: int
+    create_time: datetime
+    update_time: datetime
+    app_state: dict[str, Any] = field(default_factory=dict)
+    user_state: dict[str, Any] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def merged_state(self) -> dict[str, Any]:
+        """Session keys, then ``app:`` keys, then ``user:`` keys, as ADK merges them."""
+        merged = dict(self.state)
+        merged.update({APP_PREFIX + key: value for key, value in self.app_state.items()})
+        merged.update({USER_PREFIX + key: value for key, value in self.user_state.items()})
+        return merged
+
+
+@dataclass(frozen=True)
+class StateDeltas:
+    """A state change split by scope; ``temp:`` keys are already gone."""
+
+    session: dict[str, Any] = field(default_factory=dict)
+    app: dict[str, Any] = field(default_factory=dict)
+    user: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def split(cls, state: dict[str, Any] | None) -> StateDeltas:
+        deltas = cls()
+        for key, value in json_safe(state or {}).items():
+            if key.startswith(APP_PREFIX):
+                deltas.app[key.removeprefix(APP_PREFIX)] = value
+            elif key.startswith(USER_PREFIX):
+                deltas.user[key.removeprefix(USER_PREFIX)] = value
+            elif not key.startswith(TEMP_PREFIX):
+                deltas.session[key] = value
+        return deltas
+
+
+@dataclass(frozen=True)
+class AppendOutcome:
+    """What storage holds after an append."""
+
+    revision: int
+    duplicate: bool
+
+
+def json_safe(state: dict[str, Any]) -> dict[str, Any]:
+    """State as JSON data, converting what JSON cannot hold like ADK does.
+
+    Rich values (datetimes, pydantic models, sets) convert faithfully; values
+    with no JSON form at all (callables, arbitrary objects) are stored as their
+    text with a warning rather than failing the write.
+    """
+    try:
+        result = to_jsonable_python(state)
+    except Exception:  # noqa: BLE001 - pydantic-core raises several types here
+        logger.warning(
+            "Some state values are not JSON-serialisable; they are stored as their "
+            "text representation. Keys: %s",
+            sorted(state),
+            exc_info=True,
+        )
+        result = to_jsonable_python(state, serialize_unknown=True)
+    return dict(result)
+
+
+def to_datetime(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc)

@@ -1,0 +1,240 @@
+"""ADK's ``BaseSessionService`` on top of :class:`~adk_store.store.SessionStore`.
+
+Behaviour follows ADK 2.13's own services (state scopes and merge order,
+``GetSessionConfig``, listing order, ``temp:`` handling, idempotent
+re-delivery of an event) with the store's guarantees underneath: one
+transaction per append and a revision compare-and-swap instead of timestamps.
+"""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+from typing import Any
+
+from google.adk.errors import StaleSessionError
+from google.adk.events.event import Event
+from google.adk.platform import time as platform_time
+from google.adk.sessions.base_session_service import (
+    BaseSessionService,
+    GetSessionConfig,
+    ListSessionsResponse,
+)
+from google.adk.sessions.session import Session
+from sqlalchemy.engine import URL
+from typing_extensions import override
+
+from adk_store.identifiers import (
+    DEFAULT_TABLE_PREFIX,
+    MAX_AUTHOR_LENGTH,
+    MAX_BRANCH_LENGTH,
+    MAX_INVOCATION_ID_LENGTH,
+    check_id,
+    check_session_key,
+)
+from adk_store.records import StateDeltas, StoredSession, to_datetime
+from adk_store.store import SessionStore
+
+
+class SqlSessionService(BaseSessionService):
+    """A durable, concurrency-safe ADK session service on any SQL database.
+
+    ``SqlSessionService()`` with no arguments uses the embedded SQLite file
+    (see :func:`adk_store.engine.default_database_path`) and creates its
+    tables on first use. Pass a URL (or use :meth:`from_url`) for a server
+    database, or an existing :class:`SessionStore`.
+    """
+
+    def __init__(
+        self,
+        url: str | URL | None = None,
+        *,
+        store: SessionStore | None = None,
+        auto_migrate: bool | None = None,
+        table_prefix: str = DEFAULT_TABLE_PREFIX,
+        **engine_options: Any,
+    ) -> None:
+        if store is None:
+            if auto_migrate is None:
+                # The embedded default must work with no setup at all.
+                auto_migrate = url is None
+            store = SessionStore.from_url(
+                url, table_prefix=table_prefix, auto_migrate=auto_migrate, **engine_options
+            )
+        elif url is not None or engine_options:
+            raise ValueError("Pass either a store or a URL with engine options, not both.")
+        self.store = store
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | URL | None = None,
+        *,
+        auto_migrate: bool = False,
+        table_prefix: str = DEFAULT_TABLE_PREFIX,
+        **engine_options: Any,
+    ) -> SqlSessionService:
+        """A service on ``url``; with ``auto_migrate`` the schema is upgraded on first use."""
+        return cls(url, auto_migrate=auto_migrate, table_prefix=table_prefix, **engine_options)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def __aenter__(self) -> SqlSessionService:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @override
+    async def create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        state: dict[str, Any] | None = None,
+        session_id: str | None = None,
+    ) -> Session:
+        session_id = _normalise_session_id(session_id) or str(uuid.uuid4())
+        check_session_key(app_name, user_id, session_id)
+        stored = await self.store.create_session(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            deltas=StateDeltas.split(state),
+            now=to_datetime(platform_time.get_time()),
+        )
+        return _to_session(stored)
+
+    @override
+    async def get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        config: GetSessionConfig | None = None,
+    ) -> Session | None:
+        session_id = _normalise_session_id(session_id) or ""
+        check_session_key(app_name, user_id, session_id)
+        config = config or GetSessionConfig()
+        stored = await self.store.get_session(
+            app_name=app_name,
+            user_id=user_id,
+            session_id=session_id,
+            num_recent_events=config.num_recent_events,
+            after=None if config.after_timestamp is None else to_datetime(config.after_timestamp),
+        )
+        return None if stored is None else _to_session(stored)
+
+    @override
+    async def list_sessions(
+        self, *, app_name: str, user_id: str | None = None
+    ) -> ListSessionsResponse:
+        check_id("app_name", app_name)
+        if user_id is not None:
+            check_id("user_id", user_id)
+        stored = await self.store.list_sessions(app_name=app_name, user_id=user_id)
+        return ListSessionsResponse(sessions=[_to_session(item) for item in stored])
+
+    @override
+    async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
+        session_id = _normalise_session_id(session_id) or ""
+        check_session_key(app_name, user_id, session_id)
+        await self.store.delete_session(app_name=app_name, user_id=user_id, session_id=session_id)
+
+    @override
+    async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
+        check_id("app_name", app_name)
+        check_id("user_id", user_id)
+        return await self.store.get_user_state(app_name=app_name, user_id=user_id)
+
+    @override
+    async def append_event(self, session: Session, event: Event) -> Event:
+        if event.partial:
+            return event
+        check_session_key(session.app_name, session.user_id, session.id)
+        check_id("event id", event.id)
+        check_id("invocation_id", event.invocation_id, MAX_INVOCATION_ID_LENGTH)
+        check_id("author", event.author, MAX_AUTHOR_LENGTH)
+        if event.branch is not None:
+            check_id("branch", event.branch, MAX_BRANCH_LENGTH)
+        expected_revision = _revision_of(session)
+        # temp: keys reach the caller's copy for the rest of the invocation,
+        # never storage.
+        self._apply_temp_state(session, event)
+        event = self._trim_temp_delta_state(event)
+        outcome = await self.store.append_event(
+            app_name=session.app_name,
+            user_id=session.user_id,
+            session_id=session.id,
+            expected_revision=expected_revision,
+            event_row=_event_row(event),
+            deltas=StateDeltas.split(event.actions.state_delta if event.actions else None),
+        )
+        if outcome.duplicate:
+            return event
+        self._commit_event_to_session(session, event)
+        session.last_update_time = event.timestamp
+        session._storage_update_marker = str(outcome.revision)
+        return event
+
+
+def _normalise_session_id(session_id: str | None) -> str | None:
+    """ADK strips session ids; an empty one means "generate one"."""
+    if session_id is None:
+        return None
+    check_id("session_id", session_id)
+    return session_id.strip() or None
+
+
+def _revision_of(session: Session) -> int | None:
+    """The revision the caller's copy was read at (None: never read from storage)."""
+    marker = session._storage_update_marker
+    if marker is None:
+        return None
+    if not marker.isdigit():
+        raise StaleSessionError(
+            f"Session {session.id} was not loaded from this store (its revision marker is "
+            f"{marker!r}); fetch it with get_session before appending."
+        )
+    return int(marker)
+
+
+def _to_session(stored: StoredSession) -> Session:
+    session = Session(
+        id=stored.id,
+        app_name=stored.app_name,
+        user_id=stored.user_id,
+        state=stored.merged_state(),
+        events=[Event.model_validate(data) for data in stored.events],
+        last_update_time=stored.update_time.timestamp(),
+    )
+    session._storage_update_marker = str(stored.revision)
+    return session
+
+
+def _event_row(event: Event) -> dict[str, Any]:
+    """The event as stored: the whole event as JSON plus its queryable columns."""
+    data = event.model_dump(mode="json", exclude_none=True)
+    return {
+        "id": event.id,
+        "invocation_id": event.invocation_id,
+        "author": event.author,
+        "branch": event.branch,
+        "timestamp": to_datetime(event.timestamp),
+        "event_data": data,
+        "content": data.get("content"),
+        "grounding_metadata": data.get("grounding_metadata"),
+        "custom_metadata": data.get("custom_metadata"),
+        "partial": event.partial,
+        "turn_complete": event.turn_complete,
+        "interrupted": event.interrupted,
+        "error_code": event.error_code,
+        "error_message": event.error_message,
+    }

@@ -1,0 +1,480 @@
+"""The async store: every query adk-store runs, on every database.
+
+Statements are built once per store from the schema and executed with
+parameter dicts. Each write is one transaction; the session row is locked
+first (``FOR UPDATE``, or SQLite's ``BEGIN IMMEDIATE``) and its ``revision``
+is compared and bumped, which is what makes concurrent writers safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
+from datetime import datetime
+from typing import Any
+
+from google.adk.errors import StaleSessionError
+from google.adk.errors.already_exists_error import AlreadyExistsError
+from google.adk.errors.session_not_found_error import SessionNotFoundError
+from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adk_store import migrations
+from adk_store.engine import WRITE_INTENT, create_engine, is_single_connection
+from adk_store.errors import DuplicateEventError
+from adk_store.identifiers import DEFAULT_TABLE_PREFIX
+from adk_store.records import AppendOutcome, StateDeltas, StoredSession
+from adk_store.schema import build_schema
+from adk_store.statements import insert_if_absent
+
+EVENT_COLUMNS = (
+    "id",
+    "invocation_id",
+    "author",
+    "branch",
+    "timestamp",
+    "event_data",
+    "content",
+    "grounding_metadata",
+    "custom_metadata",
+    "partial",
+    "turn_complete",
+    "interrupted",
+    "error_code",
+    "error_message",
+)
+
+
+class SessionStore:
+    """Sessions, events and scoped state in SQL tables named with a prefix.
+
+    Create it over an existing ``AsyncEngine`` or with :meth:`from_url`. The
+    schema must be at the current revision: with ``auto_migrate=True`` the
+    store upgrades it before its first query, otherwise it checks and raises
+    :class:`~adk_store.errors.SchemaNotReadyError` naming the command to run.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        table_prefix: str = DEFAULT_TABLE_PREFIX,
+        auto_migrate: bool = False,
+        owns_engine: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.schema = build_schema(table_prefix)
+        self.auto_migrate = auto_migrate
+        self._owns_engine = owns_engine
+        self._ready = False
+        self._ready_lock = asyncio.Lock()
+        # One shared connection (in-memory SQLite) holds one transaction.
+        self._turns = asyncio.Lock() if is_single_connection(engine) else None
+        self._build_statements()
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | URL | None = None,
+        *,
+        table_prefix: str = DEFAULT_TABLE_PREFIX,
+        auto_migrate: bool = False,
+        **engine_options: Any,
+    ) -> SessionStore:
+        """A store that owns an engine made for ``url`` (embedded SQLite if None)."""
+        return cls(
+            create_engine(url, **engine_options),
+            table_prefix=table_prefix,
+            auto_migrate=auto_migrate,
+            owns_engine=True,
+        )
+
+    async def close(self) -> None:
+        """Release pooled connections, if this store created the engine."""
+        if self._owns_engine:
+            await self.engine.dispose()
+
+    # -- statements -------------------------------------------------------
+
+    def _build_statements(self) -> None:
+        s = self.schema.sessions
+        e = self.schema.events
+        a = self.schema.app_states
+        u = self.schema.user_states
+        dialect = self.engine.dialect
+        session_key = _key(s, app_name="app_name", user_id="user_id", id="session_id")
+        event_key = and_(
+            _key(e, app_name="app_name", user_id="user_id", session_id="session_id"),
+            e.c.id == bindparam("key_event_id"),
+        )
+        existing_event = select(e.c.event_data).where(event_key).scalar_subquery()
+
+        self._insert_session = insert(s)
+        self._lock_session = (
+            select(s.c.revision, existing_event.label("existing_event"))
+            .where(session_key)
+            .with_for_update()
+        )
+        self._lock_session_with_state = (
+            select(s.c.revision, s.c.state, existing_event.label("existing_event"))
+            .where(session_key)
+            .with_for_update()
+        )
+        self._bump_session = (
+            update(s)
+            .where(session_key, s.c.revision == bindparam("expected_revision"))
+            .values(revision=bindparam("new_revision"), update_time=bindparam("new_update_time"))
+        )
+        self._bump_session_with_state = self._bump_session.values(state=bindparam("new_state"))
+        self._insert_event = insert(e)
+        self._delete_session = delete(s).where(session_key)
+
+        self._select_session = (
+            select(
+                s.c.state,
+                s.c.revision,
+                s.c.create_time,
+                s.c.update_time,
+                a.c.state.label("app_state"),
+                u.c.state.label("user_state"),
+            )
+            .select_from(
+                s.outerjoin(a, a.c.app_name == s.c.app_name).outerjoin(
+                    u, and_(u.c.app_name == s.c.app_name, u.c.user_id == s.c.user_id)
+                )
+            )
+            .where(session_key)
+        )
+        events_of_session = select(e.c.event_data).where(
+            _key(e, app_name="app_name", user_id="user_id", session_id="session_id")
+        )
+        newest_first = (e.c.timestamp.desc(), e.c.id.desc())
+        since = e.c.timestamp >= bindparam("after")
+        limit = bindparam("limit")
+        # Keyed by (has num_recent_events, has after_timestamp).
+        self._select_events: dict[tuple[bool, bool], Select[Any]] = {
+            (False, False): events_of_session.order_by(*newest_first),
+            (False, True): events_of_session.where(since).order_by(*newest_first),
+            (True, False): events_of_session.order_by(*newest_first).limit(limit),
+            (True, True): events_of_session.where(since).order_by(*newest_first).limit(limit),
+        }
+
+        listing_columns = (
+            s.c.app_name,
+            s.c.user_id,
+            s.c.id,
+            s.c.state,
+            s.c.revision,
+            s.c.create_time,
+            s.c.update_time,
+            u.c.state.label("user_state"),
+        )
+        listing = select(*listing_columns).select_from(
+            s.outerjoin(u, and_(u.c.app_name == s.c.app_name, u.c.user_id == s.c.user_id))
+        )
+        listing_order = (s.c.update_time, s.c.user_id, s.c.id)
+        self._list_app = listing.where(s.c.app_name == bindparam("key_app_name")).order_by(
+            *listing_order
+        )
+        self._list_user = self._list_app.where(s.c.user_id == bindparam("key_user_id"))
+
+        self._scopes = {
+            "app": _ScopeStatements(a, (a.c.app_name,), dialect),
+            "user": _ScopeStatements(u, (u.c.app_name, u.c.user_id), dialect),
+        }
+
+    # -- plumbing ---------------------------------------------------------
+
+    async def ensure_ready(self) -> None:
+        """Check (or with ``auto_migrate``, bring) the schema to the current revision."""
+        if self._ready:
+            return
+        async with self._ready_lock:
+            if self._ready:
+                return
+            if self.auto_migrate:
+                await migrations.upgrade(self.engine, self.schema.prefix)
+            await migrations.ensure_current(self.engine, self.schema.prefix)
+            self._ready = True
+
+    @asynccontextmanager
+    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+        await self.ensure_ready()
+        async with self._turns or nullcontext():
+            async with self.engine.connect() as connection:
+                if write:
+                    connection = await connection.execution_options(**{WRITE_INTENT: True})
+                async with connection.begin():
+                    yield connection
+
+    # -- sessions ---------------------------------------------------------
+
+    async def create_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        deltas: StateDeltas,
+        now: datetime,
+    ) -> StoredSession:
+        """Insert a new session at revision 0 and apply its scoped state.
+
+        Raises ``AlreadyExistsError`` if the id exists for this app and user,
+        including when a concurrent creator inserted it first.
+        """
+        row = {
+            "app_name": app_name,
+            "user_id": user_id,
+            "id": session_id,
+            "state": deltas.session,
+            "revision": 0,
+            "create_time": now,
+            "update_time": now,
+        }
+        try:
+            async with self._transaction(write=True) as connection:
+                await connection.execute(self._insert_session, row)
+                app_state = await self._merge_scope(
+                    connection, "app", {"app_name": app_name}, deltas.app, now
+                )
+                user_state = await self._merge_scope(
+                    connection, "user", {"app_name": app_name, "user_id": user_id}, deltas.user, now
+                )
+        except IntegrityError:
+            raise AlreadyExistsError(
+                f"Session with id {session_id} already exists "
+                f"(app_name={app_name!r}, user_id={user_id!r})."
+            ) from None
+        return StoredSession(
+            app_name=app_name,
+            user_id=user_id,
+            id=session_id,
+            state=deltas.session,
+            revision=0,
+            create_time=now,
+            update_time=now,
+            app_state=app_state,
+            user_state=user_state,
+        )
+
+    async def get_session(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        num_recent_events: int | None = None,
+        after: datetime | None = None,
+    ) -> StoredSession | None:
+        """The session with its newest events (oldest first), or None.
+
+        The session row is read before the events, in one transaction: an
+        event appended in between shows up with the older revision, so the
+        caller's next append is refused as stale rather than forking history.
+        """
+        key = _session_params(app_name, user_id, session_id)
+        async with self._transaction(write=False) as connection:
+            row = (await connection.execute(self._select_session, key)).one_or_none()
+            if row is None:
+                return None
+            events: list[dict[str, Any]] = []
+            if num_recent_events != 0:
+                statement = self._select_events[(num_recent_events is not None, after is not None)]
+                params: dict[str, Any] = dict(key, limit=num_recent_events, after=after)
+                result = await connection.execute(statement, params)
+                events = [event_data for (event_data,) in result]
+                events.reverse()
+        return StoredSession(
+            app_name=app_name,
+            user_id=user_id,
+            id=session_id,
+            state=row.state,
+            revision=row.revision,
+            create_time=row.create_time,
+            update_time=row.update_time,
+            app_state=row.app_state or {},
+            user_state=row.user_state or {},
+            events=events,
+        )
+
+    async def list_sessions(self, *, app_name: str, user_id: str | None = None) -> list[StoredSession]:
+        """Sessions of an app (or of one user), least recently updated first, no events."""
+        async with self._transaction(write=False) as connection:
+            app_state = await self._read_scope(connection, "app", {"app_name": app_name})
+            if user_id is None:
+                result = await connection.execute(self._list_app, {"key_app_name": app_name})
+            else:
+                result = await connection.execute(
+                    self._list_user, {"key_app_name": app_name, "key_user_id": user_id}
+                )
+            rows = result.all()
+        return [
+            StoredSession(
+                app_name=row.app_name,
+                user_id=row.user_id,
+                id=row.id,
+                state=row.state,
+                revision=row.revision,
+                create_time=row.create_time,
+                update_time=row.update_time,
+                app_state=app_state,
+                user_state=row.user_state or {},
+            )
+            for row in rows
+        ]
+
+    async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> bool:
+        """Delete the session and (by cascade) its events; False if it did not exist."""
+        key = _session_params(app_name, user_id, session_id)
+        async with self._transaction(write=True) as connection:
+            result = await connection.execute(self._delete_session, key)
+        return bool(result.rowcount)
+
+    async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
+        async with self._transaction(write=False) as connection:
+            return await self._read_scope(
+                connection, "user", {"app_name": app_name, "user_id": user_id}
+            )
+
+    async def get_app_state(self, *, app_name: str) -> dict[str, Any]:
+        async with self._transaction(write=False) as connection:
+            return await self._read_scope(connection, "app", {"app_name": app_name})
+
+    # -- events -----------------------------------------------------------
+
+    async def append_event(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        session_id: str,
+        expected_revision: int | None,
+        event_row: dict[str, Any],
+        deltas: StateDeltas,
+    ) -> AppendOutcome:
+        """Store one event and its state changes atomically.
+
+        ``expected_revision`` is the revision the caller's copy was read at;
+        if storage has moved on, ``StaleSessionError`` is raised and nothing
+        is written. ``None`` appends to whatever storage holds. An event id
+        already in the session is a no-op when the stored event is identical
+        and a :class:`DuplicateEventError` otherwise.
+        """
+        key = _session_params(app_name, user_id, session_id)
+        event_id = event_row["id"]
+        timestamp = event_row["timestamp"]
+        async with self._transaction(write=True) as connection:
+            lock = self._lock_session_with_state if deltas.session else self._lock_session
+            row = (await connection.execute(lock, dict(key, key_event_id=event_id))).one_or_none()
+            if row is None:
+                raise SessionNotFoundError(
+                    f"Session {session_id} not found (app_name={app_name!r}, user_id={user_id!r})."
+                )
+            if row.existing_event is not None:
+                if row.existing_event == event_row["event_data"]:
+                    return AppendOutcome(revision=row.revision, duplicate=True)
+                raise DuplicateEventError(
+                    f"Event {event_id} is already stored in session {session_id} with different "
+                    "content; give a new event a new id."
+                )
+            if expected_revision is not None and row.revision != expected_revision:
+                raise StaleSessionError(
+                    f"Session {session_id} was modified in storage (revision {row.revision}, "
+                    f"this copy was read at revision {expected_revision}). Fetch it again with "
+                    "get_session and retry."
+                )
+            new_revision = row.revision + 1
+            bump: dict[str, Any] = dict(
+                key,
+                expected_revision=row.revision,
+                new_revision=new_revision,
+                new_update_time=timestamp,
+            )
+            if deltas.session:
+                bump["new_state"] = {**row.state, **deltas.session}
+                result = await connection.execute(self._bump_session_with_state, bump)
+            else:
+                result = await connection.execute(self._bump_session, bump)
+            if result.rowcount != 1:
+                raise StaleSessionError(f"Session {session_id} changed during the append; retry.")
+            await self._merge_scope(connection, "app", {"app_name": app_name}, deltas.app, timestamp)
+            await self._merge_scope(
+                connection, "user", {"app_name": app_name, "user_id": user_id}, deltas.user, timestamp
+            )
+            await connection.execute(
+                self._insert_event,
+                {"app_name": app_name, "user_id": user_id, "session_id": session_id, **event_row},
+            )
+        return AppendOutcome(revision=new_revision, duplicate=False)
+
+    # -- scoped state -----------------------------------------------------
+
+    async def _read_scope(
+        self, connection: AsyncConnection, scope: str, key: dict[str, str]
+    ) -> dict[str, Any]:
+        state = (
+            await connection.execute(self._scopes[scope].read, _key_params(key))
+        ).scalar_one_or_none()
+        return state or {}
+
+    async def _merge_scope(
+        self,
+        connection: AsyncConnection,
+        scope: str,
+        key: dict[str, str],
+        delta: dict[str, Any],
+        now: datetime,
+    ) -> dict[str, Any]:
+        """Merge ``delta`` into the scope's row under a row lock; return the new state.
+
+        Each key is merged, never the whole document replaced, so keys written
+        concurrently from other sessions survive.
+        """
+        statements = self._scopes[scope]
+        if not delta:
+            return await self._read_scope(connection, scope, key)
+        await connection.execute(statements.ensure, dict(key, state={}, update_time=now))
+        current = (await connection.execute(statements.lock, _key_params(key))).scalar_one()
+        merged = {**current, **delta}
+        await connection.execute(
+            statements.write, dict(_key_params(key), new_state=merged, new_update_time=now)
+        )
+        return merged
+
+
+class _ScopeStatements:
+    """Read, lock, create and write statements for one scoped-state table."""
+
+    def __init__(self, table: Table, key_columns: tuple[Any, ...], dialect: Any) -> None:
+        where = [column == bindparam(f"key_{column.name}") for column in key_columns]
+        self.read = select(table.c.state).where(*where)
+        self.lock = self.read.with_for_update()
+        self.ensure = insert_if_absent(table, dialect)
+        self.write = (
+            update(table)
+            .where(*where)
+            .values(state=bindparam("new_state"), update_time=bindparam("new_update_time"))
+        )
+
+
+def _key(table: Table, **columns: str) -> Any:
+    """Equality on key columns, bound to ``key_<name>`` parameters.
+
+    Key parameters never share a column's name: an UPDATE would otherwise take
+    a parameter named like a column as a value to SET.
+    """
+    return and_(
+        *(table.c[column] == bindparam(f"key_{param}") for column, param in columns.items())
+    )
+
+
+def _session_params(app_name: str, user_id: str, session_id: str) -> dict[str, str]:
+    return {"key_app_name": app_name, "key_user_id": user_id, "key_session_id": session_id}
+
+
+def _key_params(columns: dict[str, str]) -> dict[str, str]:
+    return {f"key_{name}": value for name, value in columns.items()}

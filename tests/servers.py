@@ -1,0 +1,106 @@
+"""Throwaway database servers for the test suite, on free loopback ports.
+
+Each server lives in a temporary directory, runs as the unprivileged service
+user when the suite runs as root, and is stopped when the suite ends.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PG_BIN_DIRS = [Path("/usr/lib/postgresql/15/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_service_user(user: str, command: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", user, "--", *command]
+
+
+def _chown(path: Path, user: str) -> None:
+    if os.geteuid() == 0:
+        entry = pwd.getpwnam(user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL cluster with trust authentication on 127.0.0.1."""
+
+    root: Path
+    port: int
+    bin_dir: Path
+
+    @classmethod
+    def start(cls) -> PostgresServer:
+        bin_dir = next((d for d in PG_BIN_DIRS if (d / "pg_ctl").exists()), None)
+        if bin_dir is None:
+            raise RuntimeError(
+                "PostgreSQL server binaries not found; install them with "
+                "'apt-get install -y postgresql' (the test command does this)."
+            )
+        root = Path(tempfile.mkdtemp(prefix="adk-store-pg-"))
+        _chown(root, "postgres")
+        data = root / "data"
+        subprocess.run(
+            _as_service_user(
+                "postgres",
+                [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
+                 "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+            ),
+            check=True, capture_output=True,
+        )
+        for attempt in range(5):
+            port = free_port()
+            started = subprocess.run(
+                _as_service_user(
+                    "postgres",
+                    [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
+                     "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
+                     "-c fsync=off -c max_connections=200",
+                     "start"],
+                ),
+                capture_output=True,
+            )
+            if started.returncode == 0:
+                return cls(root, port, bin_dir)
+        raise RuntimeError(f"PostgreSQL did not start: {(root / 'log').read_text()[-2000:]}")
+
+    def url(self, database: str = "postgres", driver: str = "asyncpg") -> str:
+        return f"postgresql+{driver}://postgres@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        return subprocess.run(
+            [str(self.bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
+             "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql],
+            check=True, capture_output=True, text=True,
+        ).stdout
+
+    def create_database(self, name: str) -> str:
+        self.psql(f'CREATE DATABASE "{name}"')
+        return name
+
+    def stop(self) -> None:
+        subprocess.run(
+            _as_service_user(
+                "postgres",
+                [str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate",
+                 "-w", "stop"],
+            ),
+            capture_output=True,
+        )
+        shutil.rmtree(self.root, ignore_errors=True)

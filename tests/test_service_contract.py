@@ -1,0 +1,492 @@
+"""ADK's session contract, point by point, on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+from datetime import datetime, timezone
+
+import pytest
+from google.adk.errors import StaleSessionError
+from google.adk.errors.already_exists_error import AlreadyExistsError
+from google.adk.errors.session_not_found_error import SessionNotFoundError
+from google.adk.events import Event, EventActions
+from google.adk.sessions.base_session_service import GetSessionConfig
+from google.adk.sessions.session import Session
+from google.genai import types
+from helpers import make_event, recorded_statements
+from sqlalchemy import func, select
+
+from adk_store import DuplicateEventError, SqlSessionService
+
+APP = "app"
+USER = "user"
+
+
+async def _new(service: SqlSessionService, **kwargs):  # type: ignore[no-untyped-def]
+    kwargs.setdefault("app_name", APP)
+    kwargs.setdefault("user_id", USER)
+    return await service.create_session(**kwargs)
+
+
+async def _get(service: SqlSessionService, session: Session, config: GetSessionConfig | None = None):  # type: ignore[no-untyped-def]
+    return await service.get_session(
+        app_name=session.app_name, user_id=session.user_id, session_id=session.id, config=config
+    )
+
+
+# -- create / get / state scopes ---------------------------------------------------------
+
+
+async def test_create_merges_scopes_and_drops_temp(service: SqlSessionService) -> None:
+    session = await _new(
+        service, state={"k": 1, "app:a": 2, "user:u": 3, "temp:t": 4}, session_id="s1"
+    )
+    assert session.id == "s1"
+    assert session.state == {"k": 1, "app:a": 2, "user:u": 3}
+    fetched = await _get(service, session)
+    assert fetched == session
+    assert fetched.state == {"k": 1, "app:a": 2, "user:u": 3}
+
+
+async def test_app_user_and_session_scopes_are_shared_correctly(service: SqlSessionService) -> None:
+    first = await _new(service, state={"app:shared": "a", "user:mine": "u1", "own": 1})
+    same_user = await _new(service)
+    other_user = await _new(service, user_id="other")
+    other_app = await _new(service, app_name="other-app")
+    assert (await _get(service, same_user)).state == {"app:shared": "a", "user:mine": "u1"}
+    assert (await _get(service, other_user)).state == {"app:shared": "a"}
+    assert (await _get(service, other_app)).state == {}
+    assert (await _get(service, first)).state["own"] == 1
+
+
+async def test_merge_order_session_then_app_then_user(service: SqlSessionService) -> None:
+    session = await _new(service)
+    await service.append_event(
+        session, make_event(delta={"app:k": "app", "user:k": "user", "k": "session"})
+    )
+    assert (await _get(service, session)).state == {"k": "session", "app:k": "app", "user:k": "user"}
+
+
+async def test_none_is_stored_and_dict_values_replace(service: SqlSessionService) -> None:
+    session = await _new(service, state={"gone": 1, "nested": {"a": 1, "b": 2}, "user:x": 1})
+    await service.append_event(
+        session, make_event(delta={"gone": None, "nested": {"c": 3}, "user:x": None})
+    )
+    state = (await _get(service, session)).state
+    assert "gone" in state and state["gone"] is None
+    assert state["nested"] == {"c": 3}
+    assert state["user:x"] is None
+    assert await service.get_user_state(app_name=APP, user_id=USER) == {"x": None}
+
+
+async def test_values_without_json_form_are_converted_with_a_warning(
+    service: SqlSessionService, caplog: pytest.LogCaptureFixture
+) -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    with caplog.at_level(logging.WARNING, logger="adk_store"):
+        session = await _new(service, state={"when": when, "tags": {"x"}, "fn": print})
+    stored = (await _get(service, session)).state
+    assert stored["when"] == "2026-01-02T03:04:05Z"
+    assert stored["tags"] == ["x"]
+    assert isinstance(stored["fn"], str) and "print" in stored["fn"]
+    assert "not JSON-serialisable" in caplog.text
+
+
+async def test_get_user_state_is_unprefixed_and_empty_when_none(service: SqlSessionService) -> None:
+    assert await service.get_user_state(app_name=APP, user_id=USER) == {}
+    session = await _new(service, state={"user:lang": "fr", "app:v": 1, "k": 0})
+    await service.append_event(session, make_event(delta={"user:tz": "CET"}))
+    assert await service.get_user_state(app_name=APP, user_id=USER) == {"lang": "fr", "tz": "CET"}
+    assert await service.get_user_state(app_name=APP, user_id="nobody") == {}
+
+
+async def test_same_session_id_under_two_users_is_two_sessions(service: SqlSessionService) -> None:
+    a = await _new(service, session_id="same", state={"who": "a"})
+    b = await _new(service, user_id="u2", session_id="same", state={"who": "b"})
+    await service.append_event(a, make_event("for a"))
+    assert (await _get(service, a)).state["who"] == "a"
+    assert (await _get(service, b)).state["who"] == "b"
+    assert (await _get(service, b)).events == []
+    await service.delete_session(app_name=APP, user_id=USER, session_id="same")
+    assert await _get(service, a) is None
+    assert await _get(service, b) is not None
+
+
+async def test_session_ids_are_stripped_and_blank_ones_generated(service: SqlSessionService) -> None:
+    session = await _new(service, session_id="  padded  ")
+    assert session.id == "padded"
+    assert await service.get_session(app_name=APP, user_id=USER, session_id=" padded ") is not None
+    generated = await _new(service, session_id="   ")
+    assert generated.id.strip() and generated.id != "padded"
+
+
+# -- GetSessionConfig --------------------------------------------------------------------
+
+
+async def _session_with_events(service: SqlSessionService, timestamps: list[float]) -> Session:
+    session = await _new(service)
+    for index, timestamp in enumerate(timestamps):
+        await service.append_event(session, make_event(f"e{index}", timestamp=timestamp))
+    return session
+
+
+async def test_num_recent_events_returns_newest_oldest_first(service: SqlSessionService) -> None:
+    session = await _session_with_events(service, [100.0 + i for i in range(6)])
+    fetched = await _get(service, session, GetSessionConfig(num_recent_events=3))
+    assert [e.content.parts[0].text for e in fetched.events] == ["e3", "e4", "e5"]
+    everything = await _get(service, session)
+    assert [e.content.parts[0].text for e in everything.events] == [f"e{i}" for i in range(6)]
+
+
+async def test_zero_recent_events_returns_none_without_reading_events(
+    service: SqlSessionService,
+) -> None:
+    session = await _session_with_events(service, [1.0, 2.0])
+    events_table = service.store.schema.events.name
+    with recorded_statements(service.store.engine) as statements:
+        fetched = await _get(service, session, GetSessionConfig(num_recent_events=0))
+    assert fetched.events == []
+    assert fetched.state == session.state
+    assert statements and not any(events_table in sql for sql in statements)
+
+
+async def test_negative_num_recent_events_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        GetSessionConfig(num_recent_events=-1)
+
+
+async def test_after_timestamp_is_inclusive(service: SqlSessionService) -> None:
+    session = await _session_with_events(service, [10.5, 20.25, 30.125, 40.0])
+    fetched = await _get(service, session, GetSessionConfig(after_timestamp=20.25))
+    assert [e.timestamp for e in fetched.events] == [20.25, 30.125, 40.0]
+    both = await _get(service, session, GetSessionConfig(after_timestamp=20.25, num_recent_events=2))
+    assert [e.timestamp for e in both.events] == [30.125, 40.0]
+    none = await _get(service, session, GetSessionConfig(after_timestamp=41.0))
+    assert none.events == []
+
+
+async def test_timestamp_ties_are_ordered_by_event_id(service: SqlSessionService) -> None:
+    session = await _new(service)
+    for event_id in ["b", "c", "a"]:
+        await service.append_event(session, make_event(event_id, id=event_id, timestamp=50.0))
+    fetched = await _get(service, session)
+    assert [e.id for e in fetched.events] == ["a", "b", "c"]
+    newest_two = await _get(service, session, GetSessionConfig(num_recent_events=2))
+    assert [e.id for e in newest_two.events] == ["b", "c"]
+
+
+# -- list ------------------------------------------------------------------------------
+
+
+async def test_list_sessions_orders_by_update_then_user_then_id(service: SqlSessionService) -> None:
+    sessions = {}
+    for user, sid in [("u1", "b"), ("u1", "a"), ("u2", "a")]:
+        sessions[(user, sid)] = await _new(service, user_id=user, session_id=sid)
+    # Same update time for all three, then move u1/b to the end.
+    for key, session in sessions.items():
+        await service.append_event(session, make_event(timestamp=1000.0, id=f"tie-{key[1]}"))
+    await service.append_event(sessions[("u1", "b")], make_event(timestamp=2000.0))
+    listed = (await service.list_sessions(app_name=APP)).sessions
+    assert [(s.user_id, s.id) for s in listed] == [("u1", "a"), ("u2", "a"), ("u1", "b")]
+    assert all(s.events == [] for s in listed)
+    mine = (await service.list_sessions(app_name=APP, user_id="u1")).sessions
+    assert [s.id for s in mine] == ["a", "b"]
+    assert (await service.list_sessions(app_name="nothing")).sessions == []
+
+
+async def test_list_sessions_returns_merged_state(service: SqlSessionService) -> None:
+    await _new(service, user_id="u1", state={"k": 1, "user:name": "one", "app:v": 9})
+    await _new(service, user_id="u2", state={"user:name": "two"})
+    listed = {s.user_id: s.state for s in (await service.list_sessions(app_name=APP)).sessions}
+    assert listed == {
+        "u1": {"k": 1, "user:name": "one", "app:v": 9},
+        "u2": {"user:name": "two", "app:v": 9},
+    }
+
+
+# -- append ----------------------------------------------------------------------------
+
+
+async def test_partial_events_are_not_stored(service: SqlSessionService) -> None:
+    session = await _new(service)
+    partial = make_event("streaming", partial=True, delta={"k": 1})
+    assert await service.append_event(session, partial) is partial
+    fetched = await _get(service, session)
+    assert fetched.events == [] and fetched.state == {}
+    assert session.events == []
+
+
+async def test_append_updates_the_callers_session_in_place(service: SqlSessionService) -> None:
+    session = await _new(service)
+    event = make_event(delta={"k": 1, "temp:scratch": "x", "user:u": 2}, timestamp=1234.5678901)
+    returned = await service.append_event(session, event)
+    assert returned is event
+    assert session.events == [event]
+    assert session.state == {"k": 1, "temp:scratch": "x", "user:u": 2}
+    assert session.last_update_time == event.timestamp
+    assert "temp:scratch" not in event.actions.state_delta
+    fetched = await _get(service, session)
+    assert "temp:scratch" not in fetched.state
+    assert "temp:scratch" not in fetched.events[0].actions.state_delta
+    assert fetched.last_update_time == pytest.approx(event.timestamp, abs=1e-6)
+
+
+async def test_markers_agree_between_create_append_and_get(service: SqlSessionService) -> None:
+    session = await _new(service, state={"k": 0})
+    assert session._storage_update_marker == (await _get(service, session))._storage_update_marker
+    await service.append_event(session, make_event(delta={"k": 1}, timestamp=77.0))
+    fetched = await _get(service, session)
+    assert session._storage_update_marker == fetched._storage_update_marker
+    assert session == fetched
+    await service.append_event(fetched, make_event(delta={"k": 2}))
+
+
+async def test_stale_copy_is_rejected_and_writes_nothing(service: SqlSessionService) -> None:
+    session = await _new(service)
+    copy_a = await _get(service, session)
+    copy_b = await _get(service, session)
+    await service.append_event(copy_a, make_event("from a", delta={"k": "a"}))
+    with pytest.raises(StaleSessionError):
+        await service.append_event(copy_b, make_event("from b", delta={"k": "b", "user:x": 1}))
+    stored = await _get(service, session)
+    assert [e.content.parts[0].text for e in stored.events] == ["from a"]
+    assert stored.state == {"k": "a"}
+    refreshed = await _get(service, session)
+    await service.append_event(refreshed, make_event("b again", delta={"k": "b"}))
+    assert (await _get(service, session)).state == {"k": "b"}
+
+
+async def test_stale_check_does_not_depend_on_timestamps(service: SqlSessionService) -> None:
+    session = await _new(service)
+    copy_b = await _get(service, session)
+    # The winning write carries an *older* timestamp than the stale copy knows of.
+    await service.append_event(session, make_event(timestamp=1.0))
+    copy_b.last_update_time = 10**10
+    with pytest.raises(StaleSessionError):
+        await service.append_event(copy_b, make_event(timestamp=2.0))
+
+
+async def test_append_to_missing_session_raises_not_found(service: SqlSessionService) -> None:
+    ghost = Session(id="ghost", app_name=APP, user_id=USER)
+    with pytest.raises(SessionNotFoundError):
+        await service.append_event(ghost, make_event())
+    session = await _new(service)
+    await service.delete_session(app_name=APP, user_id=USER, session_id=session.id)
+    with pytest.raises(SessionNotFoundError):
+        await service.append_event(session, make_event())
+
+
+async def test_creating_an_existing_id_raises_already_exists(service: SqlSessionService) -> None:
+    await _new(service, session_id="dup", state={"k": 1})
+    with pytest.raises(AlreadyExistsError):
+        await _new(service, session_id="dup", state={"k": 2, "user:u": 1})
+    assert (await service.get_session(app_name=APP, user_id=USER, session_id="dup")).state == {
+        "k": 1
+    }
+    assert await service.get_user_state(app_name=APP, user_id=USER) == {}
+
+
+async def test_identical_redelivery_is_a_noop(service: SqlSessionService) -> None:
+    session = await _new(service)
+    event = make_event(delta={"counter": 1})
+    await service.append_event(session, event)
+    marker = session._storage_update_marker
+    await service.append_event(session, copy.deepcopy(event))
+    stored = await _get(service, session)
+    assert len(stored.events) == 1
+    assert stored._storage_update_marker == marker
+    assert len(session.events) == 1
+
+
+async def test_same_id_with_other_content_is_a_clear_error(service: SqlSessionService) -> None:
+    session = await _new(service)
+    await service.append_event(session, make_event("original", id="e1", delta={"k": 1}))
+    with pytest.raises(DuplicateEventError, match="e1") as raised:
+        await service.append_event(session, make_event("changed", id="e1", delta={"k": 2}))
+    assert isinstance(raised.value, AlreadyExistsError)
+    stored = await _get(service, session)
+    assert stored.state == {"k": 1}
+    assert [e.content.parts[0].text for e in stored.events] == ["original"]
+
+
+async def test_failed_append_leaves_nothing_behind(service: SqlSessionService) -> None:
+    """A failure at the last statement (the event insert) rolls back the state changes."""
+    session = await _new(service, state={"k": 0})
+    store = service.store
+    events = store.schema.events.name
+    async with store.engine.begin() as connection:
+        if store.engine.dialect.name == "sqlite":
+            await connection.exec_driver_sql(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {events} WHEN NEW.author = 'refused' "
+                "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+            )
+        else:
+            await connection.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.author = 'refused' THEN RAISE EXCEPTION 'refused by test'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            await connection.exec_driver_sql(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {events} "
+                "FOR EACH ROW EXECUTE FUNCTION refuse()"
+            )
+    with pytest.raises(Exception, match="refused by test"):
+        await service.append_event(
+            session, make_event(author="refused", delta={"k": 1, "app:a": 1, "user:u": 1})
+        )
+    stored = await _get(service, session)
+    assert stored.state == {"k": 0}
+    assert stored.events == []
+    assert stored._storage_update_marker == "0"
+
+
+async def test_delete_cascades_to_events(service: SqlSessionService) -> None:
+    session = await _session_with_events(service, [1.0, 2.0, 3.0])
+    await service.delete_session(app_name=APP, user_id=USER, session_id=session.id)
+    events = service.store.schema.events
+    async with service.store.engine.connect() as connection:
+        count = (await connection.execute(select(func.count()).select_from(events))).scalar()
+    assert count == 0
+    await service.delete_session(app_name=APP, user_id=USER, session_id=session.id)
+
+
+# -- event fidelity ---------------------------------------------------------------------
+
+
+def _rich_event() -> Event:
+    return Event(
+        author="model_agent",
+        invocation_id="inv-rich",
+        branch="root.child",
+        content=types.Content(
+            role="model",
+            parts=[
+                types.Part(text="Here is the chart ✓ مرحبا 👋"),
+                types.Part(inline_data=types.Blob(mime_type="image/png", data=bytes(range(256)))),
+                types.Part(function_call=types.FunctionCall(id="fc1", name="lookup", args={"q": 1})),
+            ],
+        ),
+        grounding_metadata=types.GroundingMetadata(web_search_queries=["adk"]),
+        usage_metadata=types.GenerateContentResponseUsageMetadata(prompt_token_count=12),
+        custom_metadata={"trace": {"id": "abc", "n": [1, 2.5, None, True]}},
+        turn_complete=True,
+        interrupted=False,
+        error_code="E1",
+        error_message="partial failure",
+        long_running_tool_ids={"fc1"},
+        actions=EventActions(
+            state_delta={"k": [1, {"x": None}]},
+            artifact_delta={"chart.png": 2},
+            transfer_to_agent="helper",
+            escalate=True,
+        ),
+    )
+
+
+async def test_events_round_trip_losslessly_with_bytes(service: SqlSessionService) -> None:
+    session = await _new(service)
+    event = _rich_event()
+    original = event.model_copy(deep=True)
+    await service.append_event(session, event)
+    fetched = (await _get(service, session)).events[0]
+    assert fetched == original
+    assert fetched.content.parts[1].inline_data.data == bytes(range(256))
+
+
+async def test_queryable_columns_mirror_the_event(service: SqlSessionService) -> None:
+    session = await _new(service)
+    await service.append_event(session, _rich_event())
+    events = service.store.schema.events
+    async with service.store.engine.connect() as connection:
+        row = (await connection.execute(select(events))).one()
+    assert row.author == "model_agent" and row.branch == "root.child"
+    assert row.turn_complete is True and row.interrupted is False and row.partial is None
+    assert row.error_code == "E1" and row.error_message == "partial failure"
+    assert row.content["parts"][0]["text"].startswith("Here is the chart")
+    assert row.custom_metadata == {"trace": {"id": "abc", "n": [1, 2.5, None, True]}}
+    assert row.grounding_metadata["web_search_queries"] == ["adk"]
+
+
+class _FutureEvent(Event):
+    """An Event as a later ADK might define it, with a field 2.13 lacks."""
+
+    sentiment_score: float | None = None
+
+
+async def test_fields_of_a_newer_adk_are_kept_in_storage(service: SqlSessionService) -> None:
+    session = await _new(service)
+    await service.append_event(session, _FutureEvent(author="a", sentiment_score=0.75))
+    events = service.store.schema.events
+    async with service.store.engine.connect() as connection:
+        stored = (await connection.execute(select(events.c.event_data))).scalar_one()
+    assert stored["sentiment_score"] == 0.75
+    assert (await _get(service, session)).events[0].author == "a"
+
+
+# -- validation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("app_name", {"app_name": "a" * 129}),
+        ("user_id", {"user_id": "u" * 129}),
+        ("session_id", {"session_id": "s" * 129}),
+    ],
+)
+async def test_overlong_ids_fail_before_any_sql(
+    service: SqlSessionService, field: str, kwargs: dict[str, str]
+) -> None:
+    with recorded_statements(service.store.engine) as statements:
+        with pytest.raises(ValueError, match=rf"{field}.*limit is 128"):
+            await _new(service, **kwargs)
+    assert statements == []
+
+
+async def test_ids_at_the_limit_work(service: SqlSessionService) -> None:
+    session = await _new(service, app_name="a" * 128, user_id="u" * 128, session_id="s" * 128)
+    await service.append_event(session, make_event(id="e" * 128, invocation_id="i" * 256))
+    assert len((await _get(service, session)).events) == 1
+
+
+async def test_overlong_event_ids_fail_before_any_sql(service: SqlSessionService) -> None:
+    session = await _new(service)
+    with recorded_statements(service.store.engine) as statements:
+        with pytest.raises(ValueError, match="invocation_id.*limit is 256"):
+            await service.append_event(session, make_event(invocation_id="i" * 257))
+        with pytest.raises(ValueError, match="event id.*limit is 128"):
+            await service.append_event(session, make_event(id="e" * 129))
+    assert statements == []
+
+
+async def test_unmarked_session_appends_on_current_storage(service: SqlSessionService) -> None:
+    created = await _new(service, session_id="m")
+    await service.append_event(created, make_event(delta={"k": 1}))
+    handmade = Session(id="m", app_name=APP, user_id=USER)
+    await service.append_event(handmade, make_event(delta={"j": 2}))
+    assert (await _get(service, created)).state == {"k": 1, "j": 2}
+    assert handmade._storage_update_marker == "2"
+
+
+async def test_foreign_marker_is_refused(service: SqlSessionService) -> None:
+    session = await _new(service)
+    session._storage_update_marker = "2026-01-01T00:00:00.000000"
+    with pytest.raises(StaleSessionError, match="get_session"):
+        await service.append_event(session, make_event())
+
+
+async def test_concurrent_appends_from_one_task_group(service: SqlSessionService) -> None:
+    """Appends to many sessions at once all land, each exactly once."""
+    sessions = [await _new(service) for _ in range(8)]
+
+    async def write(session: Session) -> None:
+        for index in range(5):
+            await service.append_event(session, make_event(f"{index}", delta={"n": index}))
+
+    await asyncio.gather(*(write(s) for s in sessions))
+    for session in sessions:
+        stored = await _get(service, session)
+        assert [e.content.parts[0].text for e in stored.events] == ["0", "1", "2", "3", "4"]
+        assert stored.state == {"n": 4}

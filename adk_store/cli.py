@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -16,10 +16,12 @@ from adk_store.engine import create_engine, redact, resolve_url
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
 
-app = typer.Typer(help="A SQL session store for Google's Agent Development Kit.",
-                  no_args_is_help=True)
-db = typer.Typer(help="Create, upgrade and inspect adk-store's tables (Alembic).",
-                 no_args_is_help=True)
+app = typer.Typer(
+    help="A SQL session store for Google's Agent Development Kit.", no_args_is_help=True
+)
+db = typer.Typer(
+    help="Create, upgrade and inspect adk-store's tables (Alembic).", no_args_is_help=True
+)
 app.add_typer(db, name="db")
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -42,7 +44,7 @@ PrefixOption = Annotated[
 T = TypeVar("T")
 
 
-def _run(action: Callable[[], Awaitable[T]]) -> T:
+def _run(action: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine, turning expected failures into one clear line."""
     try:
         return asyncio.run(action())
@@ -59,7 +61,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(original).__name__}: {original}"
 
 
-def _on_engine(url: str | None, action: Callable[[Any], Awaitable[T]]) -> T:
+def _on_engine(url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
     async def run() -> T:
         engine = create_engine(url)
         try:
@@ -86,7 +88,9 @@ def db_upgrade(
 def db_downgrade(
     url: UrlOption = None,
     table_prefix: PrefixOption = DEFAULT_TABLE_PREFIX,
-    revision: Annotated[str, typer.Option(help="Target revision; 'base' drops everything.")] = "base",
+    revision: Annotated[
+        str, typer.Option(help="Target revision; 'base' drops everything.")
+    ] = "base",
 ) -> None:
     """Revert to an earlier revision ('base' removes every adk-store table)."""
     validate_table_prefix(table_prefix)
@@ -125,8 +129,9 @@ def db_sql(
     """Print the SQL an upgrade would run, without connecting (for a DBA)."""
     validate_table_prefix(table_prefix)
     try:
-        text = migrations.offline_sql(resolve_url(url).render_as_string(hide_password=False),
-                                      table_prefix, revision)
+        text = migrations.offline_sql(
+            resolve_url(url).render_as_string(hide_password=False), table_prefix, revision
+        )
     except StoreConfigurationError as exc:
         errors.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None

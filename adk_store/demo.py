@@ -65,8 +65,9 @@ def _text(event: Event) -> str:
 
 async def run_demo(service: SqlSessionService, console: Console, turns: int = 2) -> dict[str, Any]:
     """Run ``turns`` new turns after showing what storage already holds."""
-    runner = Runner(agent=ScriptedAgent(name="scripted_agent"), app_name=APP_NAME,
-                    session_service=service)
+    runner = Runner(
+        agent=ScriptedAgent(name="scripted_agent"), app_name=APP_NAME, session_service=service
+    )
     session = await service.get_session(app_name=APP_NAME, user_id=USER_ID, session_id=SESSION_ID)
     if session is None:
         session = await service.create_session(

@@ -44,8 +44,7 @@ def check_id(field: str, value: object, limit: int = MAX_ID_LENGTH) -> str:
         raise ValueError(f"{field} must be a string, got {type(value).__name__}.")
     if len(value) > limit:
         raise ValueError(
-            f"{field} is {len(value)} characters long; the limit is {limit}. "
-            f"Use a shorter {field}."
+            f"{field} is {len(value)} characters long; the limit is {limit}. Use a shorter {field}."
         )
     return value
 

@@ -13,7 +13,6 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adk_store.engine import WRITE_INTENT, redact
 from adk_store.errors import SchemaNotReadyError
 from adk_store.schema import ONLY_ON_DIALECT, build_schema
+from alembic import command
 
 PREFIX_ATTRIBUTE = "adk_store_table_prefix"
 
@@ -47,7 +47,9 @@ def alembic_config(table_prefix: str, **attributes: Any) -> Config:
     return config
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Limit Alembic's comparison to our own tables on the current dialect.
 
     The application's tables share the database and must never show up as

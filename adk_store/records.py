@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -81,7 +81,7 @@ def json_safe(state: dict[str, Any]) -> dict[str, Any]:
     """
     try:
         result = to_jsonable_python(state)
-    except Exception:  # noqa: BLE001 - pydantic-core raises several types here
+    except Exception:
         logger.warning(
             "Some state values are not JSON-serialisable; they are stored as their "
             "text representation. Keys: %s",
@@ -93,4 +93,4 @@ def json_safe(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_datetime(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    return datetime.fromtimestamp(timestamp, tz=UTC)

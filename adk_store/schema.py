@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -34,11 +35,14 @@ from adk_store.types import UtcDateTime, id_type, json_type
 # Tables rewritten on every append: free space in each page lets PostgreSQL
 # keep the new row version on the same page (HOT updates).
 UPDATED_TABLE_FILLFACTOR = 80
+_UPDATED_TABLE_OPTIONS: dict[str, Any] = {
+    "postgresql_with": {"fillfactor": UPDATED_TABLE_FILLFACTOR}
+}
 
 # MySQL/MariaDB table options: 4-byte UTF-8 so emoji and supplementary
 # characters survive, InnoDB for foreign keys and transactions.
 # A ``mariadb+`` URL reads only the ``mariadb_`` spelling, so both are given.
-_MYSQL_OPTIONS = {
+_MYSQL_OPTIONS: dict[str, Any] = {
     f"{dialect}_{option}": value
     for dialect in ("mysql", "mariadb")
     for option, value in (
@@ -90,7 +94,7 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
         Column("create_time", UtcDateTime(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
         Index(f"ix_{prefix}sessions_listing", "app_name", "user_id", "update_time"),
-        postgresql_with={"fillfactor": UPDATED_TABLE_FILLFACTOR},
+        **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )
     Index(
@@ -142,7 +146,7 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
         Column("app_name", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("state", json_type(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
-        postgresql_with={"fillfactor": UPDATED_TABLE_FILLFACTOR},
+        **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )
     user_states = Table(
@@ -152,7 +156,7 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
         Column("user_id", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("state", json_type(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
-        postgresql_with={"fillfactor": UPDATED_TABLE_FILLFACTOR},
+        **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )
     return StoreSchema(prefix, metadata, sessions, events, app_states, user_states)

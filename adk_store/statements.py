@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Insert, Table, bindparam, exists, insert, select, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
@@ -41,7 +42,10 @@ def insert_if_absent(table: Table, dialect: Dialect) -> Insert:
     columns = list(table.columns)
     keys = list(table.primary_key.columns)
     guard = ~exists().where(*(column == bindparam(column.name) for column in keys))
-    source = select(*(bindparam(column.name).label(column.name) for column in columns)).where(guard)
+    # Typed parameters, so JSON and timestamp values are processed as they
+    # would be in a plain INSERT.
+    values = [bindparam(column.name, type_=column.type).label(column.name) for column in columns]
+    source = select(*values).where(guard)
     return insert(table).from_select([column.name for column in columns], source)
 
 

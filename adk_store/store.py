@@ -17,7 +17,7 @@ from typing import Any
 from google.adk.errors import StaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import SessionNotFoundError
-from sqlalchemy import Select, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import BindParameter, Select, Table, and_, bindparam, delete, insert, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -153,7 +153,7 @@ class SessionStore:
         )
         newest_first = (e.c.timestamp.desc(), e.c.id.desc())
         since = e.c.timestamp >= bindparam("after")
-        limit = bindparam("limit")
+        limit: BindParameter[int] = bindparam("limit")
         # Keyed by (has num_recent_events, has after_timestamp).
         self._select_events: dict[tuple[bool, bool], Select[Any]] = {
             (False, False): events_of_session.order_by(*newest_first),
@@ -301,7 +301,9 @@ class SessionStore:
             events=events,
         )
 
-    async def list_sessions(self, *, app_name: str, user_id: str | None = None) -> list[StoredSession]:
+    async def list_sessions(
+        self, *, app_name: str, user_id: str | None = None
+    ) -> list[StoredSession]:
         """Sessions of an app (or of one user), least recently updated first, no events."""
         async with self._transaction(write=False) as connection:
             app_state = await self._read_scope(connection, "app", {"app_name": app_name})
@@ -401,9 +403,15 @@ class SessionStore:
                 result = await connection.execute(self._bump_session, bump)
             if result.rowcount != 1:
                 raise StaleSessionError(f"Session {session_id} changed during the append; retry.")
-            await self._merge_scope(connection, "app", {"app_name": app_name}, deltas.app, timestamp)
             await self._merge_scope(
-                connection, "user", {"app_name": app_name, "user_id": user_id}, deltas.user, timestamp
+                connection, "app", {"app_name": app_name}, deltas.app, timestamp
+            )
+            await self._merge_scope(
+                connection,
+                "user",
+                {"app_name": app_name, "user_id": user_id},
+                deltas.user,
+                timestamp,
             )
             await connection.execute(
                 self._insert_event,

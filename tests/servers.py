@@ -12,11 +12,13 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PG_BIN_DIRS = [Path("/usr/lib/postgresql/15/bin"), *sorted(Path("/usr/lib/postgresql").glob("*/bin"))]
+PG_BIN_DIRS = [
+    Path("/usr/lib/postgresql/15/bin"),
+    *sorted(Path("/usr/lib/postgresql").glob("*/bin")),
+]
 
 
 def free_port() -> int:
@@ -59,20 +61,38 @@ class PostgresServer:
         subprocess.run(
             _as_service_user(
                 "postgres",
-                [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
-                 "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
+                [
+                    str(bin_dir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ],
             ),
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
-        for attempt in range(5):
+        for _ in range(5):
             port = free_port()
             started = subprocess.run(
                 _as_service_user(
                     "postgres",
-                    [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w",
-                     "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
-                     "-c fsync=off -c max_connections=200",
-                     "start"],
+                    [
+                        str(bin_dir / "pg_ctl"),
+                        "-D",
+                        str(data),
+                        "-l",
+                        str(root / "log"),
+                        "-w",
+                        "-o",
+                        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
+                        "-c fsync=off -c max_connections=200",
+                        "start",
+                    ],
                 ),
                 capture_output=True,
             )
@@ -85,9 +105,24 @@ class PostgresServer:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         return subprocess.run(
-            [str(self.bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U",
-             "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql],
-            check=True, capture_output=True, text=True,
+            [
+                str(self.bin_dir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-Atc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
 
     def create_database(self, name: str) -> str:
@@ -98,8 +133,15 @@ class PostgresServer:
         subprocess.run(
             _as_service_user(
                 "postgres",
-                [str(self.bin_dir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate",
-                 "-w", "stop"],
+                [
+                    str(self.bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.root / "data"),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
             ),
             capture_output=True,
         )

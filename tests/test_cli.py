@@ -35,15 +35,24 @@ def test_db_commands_round_trip(shared_database: Database) -> None:
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("postgresql://dba:pw@db.invalid/agents", ["JSONB", "TIMESTAMP(6) WITH TIME ZONE",
-                                                   "WITH (fillfactor = 80)", "USING gin",
-                                                   "WHERE state <> '{}'::jsonb",
-                                                   "ON DELETE CASCADE"]),
+        (
+            "postgresql://dba:pw@db.invalid/agents",
+            [
+                "JSONB",
+                "TIMESTAMP(6) WITH TIME ZONE",
+                "WITH (fillfactor = 80)",
+                "USING gin",
+                "WHERE state <> '{}'::jsonb",
+                "ON DELETE CASCADE",
+            ],
+        ),
         ("sqlite:///nowhere.db", ["CREATE TABLE adk_sessions", "JSON NOT NULL", "DATETIME"]),
         ("mysql://dba:pw@db.invalid/agents", ["DATETIME(6)", "CHARSET=utf8mb4", "ENGINE=InnoDB"]),
         ("mariadb://dba:pw@db.invalid/agents", ["DATETIME(6)", "CHARSET=utf8mb4", "ENGINE=InnoDB"]),
-        ("oracle://dba:pw@db.invalid/agents", ["VARCHAR2(128 CHAR)", "TIMESTAMP WITH TIME ZONE",
-                                               "JSON", "ON DELETE CASCADE"]),
+        (
+            "oracle://dba:pw@db.invalid/agents",
+            ["VARCHAR2(128 CHAR)", "TIMESTAMP WITH TIME ZONE", "JSON", "ON DELETE CASCADE"],
+        ),
     ],
 )
 def test_db_sql_renders_ddl_without_connecting(url: str, expected: list[str]) -> None:
@@ -84,9 +93,20 @@ def test_demo_runs_twice_and_continues(tmp_path: Path) -> None:
 def test_installed_wheel_ships_migrations_and_upgrades(tmp_path: Path) -> None:
     """From a built wheel (not the checkout), `adk-store db upgrade` works."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
-         str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next((tmp_path / "dist").glob("adk_store-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -95,9 +115,20 @@ def test_installed_wheel_ships_migrations_and_upgrades(tmp_path: Path) -> None:
     assert "adk_store/py.typed" in names
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-         str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     db = tmp_path / "wheel.db"
@@ -105,18 +136,44 @@ def test_installed_wheel_ships_migrations_and_upgrades(tmp_path: Path) -> None:
         "import adk_store, adk_store.migrations as m; print(adk_store.__file__); "
         "print(m.script_location())"
     )
-    where = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert str(target) in where.stdout and "_migrations" in where.stdout
     upgraded = subprocess.run(
-        [sys.executable, "-m", "adk_store.cli", "db", "upgrade", "--url",
-         f"sqlite+aiosqlite:///{db}"],
-        cwd=tmp_path, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "adk_store.cli",
+            "db",
+            "upgrade",
+            "--url",
+            f"sqlite+aiosqlite:///{db}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert upgraded.returncode == 0, upgraded.stderr
     current = subprocess.run(
-        [sys.executable, "-m", "adk_store.cli", "db", "current", "--url",
-         f"sqlite+aiosqlite:///{db}"],
-        cwd=tmp_path, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "adk_store.cli",
+            "db",
+            "current",
+            "--url",
+            f"sqlite+aiosqlite:///{db}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert "current: 0001" in current.stdout

@@ -59,7 +59,7 @@ async def test_scoped_keys_from_many_sessions_are_never_lost(
             )
 
     await asyncio.gather(*(write(i) for i in range(writers)))
-    app_state = (await first.store.get_app_state(app_name=APP))
+    app_state = await first.store.get_app_state(app_name=APP)
     assert {k: v for k, v in app_state.items() if k != "last"} == {
         f"w{i}": rounds - 1 for i in range(writers)
     }
@@ -175,8 +175,14 @@ async def test_several_processes_share_one_database(shared_database: Database) -
         await service.create_session(app_name=APP, user_id="u", session_id="multi")
     processes = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-c", WORKER, shared_database.url, f"p{i}", "8",
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            sys.executable,
+            "-c",
+            WORKER,
+            shared_database.url,
+            f"p{i}",
+            "8",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         for i in range(3)
     ]
@@ -195,7 +201,9 @@ async def test_several_processes_share_one_database(shared_database: Database) -
 
 
 async def test_concurrent_auto_migration_is_safe(shared_database: Database) -> None:
-    services = [SqlSessionService.from_url(shared_database.url, auto_migrate=True) for _ in range(4)]
+    services = [
+        SqlSessionService.from_url(shared_database.url, auto_migrate=True) for _ in range(4)
+    ]
     try:
         await asyncio.gather(*(s.store.ensure_ready() for s in services))
         created = await asyncio.gather(

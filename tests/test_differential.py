@@ -114,7 +114,10 @@ async def test_matches_in_memory_service(
             theirs = await _call(reference.append_event(theirs_session, copy.deepcopy(event)))
             if ours[0] == "ok":
                 stored_appends += not event.partial
-                ours, theirs = ("ok", _observable(ours_session)), ("ok", _observable(theirs_session))
+                ours, theirs = (
+                    ("ok", _observable(ours_session)),
+                    ("ok", _observable(theirs_session)),
+                )
         elif operation == "get":
             config = rng.choice(
                 [
@@ -127,7 +130,9 @@ async def test_matches_in_memory_service(
                 await service.get_session(app_name=app, user_id=user, session_id=sid, config=config)
             )
             theirs = _observable(
-                await reference.get_session(app_name=app, user_id=user, session_id=sid, config=config)
+                await reference.get_session(
+                    app_name=app, user_id=user, session_id=sid, config=config
+                )
             )
             if ours is not None:
                 # Re-fetched copies are what the next appends use.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from google.adk.errors import StaleSessionError
@@ -30,7 +30,9 @@ async def _new(service: SqlSessionService, **kwargs):  # type: ignore[no-untyped
     return await service.create_session(**kwargs)
 
 
-async def _get(service: SqlSessionService, session: Session, config: GetSessionConfig | None = None):  # type: ignore[no-untyped-def]
+async def _get(
+    service: SqlSessionService, session: Session, config: GetSessionConfig | None = None
+):  # type: ignore[no-untyped-def]
     return await service.get_session(
         app_name=session.app_name, user_id=session.user_id, session_id=session.id, config=config
     )
@@ -66,7 +68,11 @@ async def test_merge_order_session_then_app_then_user(service: SqlSessionService
     await service.append_event(
         session, make_event(delta={"app:k": "app", "user:k": "user", "k": "session"})
     )
-    assert (await _get(service, session)).state == {"k": "session", "app:k": "app", "user:k": "user"}
+    assert (await _get(service, session)).state == {
+        "k": "session",
+        "app:k": "app",
+        "user:k": "user",
+    }
 
 
 async def test_none_is_stored_and_dict_values_replace(service: SqlSessionService) -> None:
@@ -84,7 +90,7 @@ async def test_none_is_stored_and_dict_values_replace(service: SqlSessionService
 async def test_values_without_json_form_are_converted_with_a_warning(
     service: SqlSessionService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     with caplog.at_level(logging.WARNING, logger="adk_store"):
         session = await _new(service, state={"when": when, "tags": {"x"}, "fn": print})
     stored = (await _get(service, session)).state
@@ -114,7 +120,9 @@ async def test_same_session_id_under_two_users_is_two_sessions(service: SqlSessi
     assert await _get(service, b) is not None
 
 
-async def test_session_ids_are_stripped_and_blank_ones_generated(service: SqlSessionService) -> None:
+async def test_session_ids_are_stripped_and_blank_ones_generated(
+    service: SqlSessionService,
+) -> None:
     session = await _new(service, session_id="  padded  ")
     assert session.id == "padded"
     assert await service.get_session(app_name=APP, user_id=USER, session_id=" padded ") is not None
@@ -161,7 +169,9 @@ async def test_after_timestamp_is_inclusive(service: SqlSessionService) -> None:
     session = await _session_with_events(service, [10.5, 20.25, 30.125, 40.0])
     fetched = await _get(service, session, GetSessionConfig(after_timestamp=20.25))
     assert [e.timestamp for e in fetched.events] == [20.25, 30.125, 40.0]
-    both = await _get(service, session, GetSessionConfig(after_timestamp=20.25, num_recent_events=2))
+    both = await _get(
+        service, session, GetSessionConfig(after_timestamp=20.25, num_recent_events=2)
+    )
     assert [e.timestamp for e in both.events] == [30.125, 40.0]
     none = await _get(service, session, GetSessionConfig(after_timestamp=41.0))
     assert none.events == []
@@ -365,7 +375,9 @@ def _rich_event() -> Event:
             parts=[
                 types.Part(text="Here is the chart ✓ مرحبا 👋"),
                 types.Part(inline_data=types.Blob(mime_type="image/png", data=bytes(range(256)))),
-                types.Part(function_call=types.FunctionCall(id="fc1", name="lookup", args={"q": 1})),
+                types.Part(
+                    function_call=types.FunctionCall(id="fc1", name="lookup", args={"q": 1})
+                ),
             ],
         ),
         grounding_metadata=types.GroundingMetadata(web_search_queries=["adk"]),
@@ -454,9 +466,9 @@ async def test_ids_at_the_limit_work(service: SqlSessionService) -> None:
 async def test_overlong_event_ids_fail_before_any_sql(service: SqlSessionService) -> None:
     session = await _new(service)
     with recorded_statements(service.store.engine) as statements:
-        with pytest.raises(ValueError, match="invocation_id.*limit is 256"):
+        with pytest.raises(ValueError, match=r"invocation_id.*limit is 256"):
             await service.append_event(session, make_event(invocation_id="i" * 257))
-        with pytest.raises(ValueError, match="event id.*limit is 128"):
+        with pytest.raises(ValueError, match=r"event id.*limit is 128"):
             await service.append_event(session, make_event(id="e" * 129))
     assert statements == []
 

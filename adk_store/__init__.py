@@ -1,7 +1,12 @@
 """adk-store: a SQL session store for Google's Agent Development Kit."""
 
 from adk_store.engine import default_database_path
-from adk_store.errors import DuplicateEventError, SchemaNotReadyError, StoreConfigurationError
+from adk_store.errors import (
+    DuplicateEventError,
+    SchemaNotReadyError,
+    StoreConfigurationError,
+    StoreConnectionError,
+)
 from adk_store.schema import StoreSchema, build_schema
 from adk_store.service import SqlSessionService
 from adk_store.store import SessionStore
@@ -12,6 +17,7 @@ __all__ = [
     "SessionStore",
     "SqlSessionService",
     "StoreConfigurationError",
+    "StoreConnectionError",
     "StoreSchema",
     "build_schema",
     "default_database_path",

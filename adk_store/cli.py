@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from adk_store import migrations
 from adk_store.engine import create_engine, redact, resolve_url
-from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
+from adk_store.errors import SchemaNotReadyError, StoreConfigurationError, StoreConnectionError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
 
 app = typer.Typer(
@@ -48,7 +48,7 @@ def _run(action: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine, turning expected failures into one clear line."""
     try:
         return asyncio.run(action())
-    except (StoreConfigurationError, SchemaNotReadyError) as exc:
+    except (StoreConfigurationError, SchemaNotReadyError, StoreConnectionError) as exc:
         errors.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     except (DBAPIError, OSError) as exc:

@@ -8,16 +8,18 @@ how URLs are shown in messages (never with the password).
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from adk_store.errors import StoreConfigurationError
+from adk_store.errors import StoreConfigurationError, StoreConnectionError
 
 URL_ENV = "ADK_STORE_URL"
 HOME_ENV = "ADK_STORE_HOME"
@@ -38,7 +40,7 @@ _DEFAULT_ASYNC_DRIVERS = {
     "oracle": "oracledb",
 }
 _ASYNC_DRIVERS = {
-    "postgresql": {"asyncpg", "psycopg", "psqlpy"},
+    "postgresql": {"asyncpg", "psycopg"},
     "sqlite": {"aiosqlite"},
     "mysql": {"aiomysql", "asyncmy"},
     "mariadb": {"aiomysql", "asyncmy"},
@@ -100,11 +102,35 @@ def resolve_url(url: URL | str | None = None) -> URL:
         return url.set(drivername=f"{backend}+{_DEFAULT_ASYNC_DRIVERS[backend]}")
     if driver not in _ASYNC_DRIVERS[backend]:
         raise StoreConfigurationError(
-            f"Driver {driver!r} in {redact(url)} is not asynchronous: use one of "
+            f"Driver {driver!r} in {redact(url)} is not a supported async driver: use one of "
             f"{', '.join(sorted(_ASYNC_DRIVERS[backend]))} "
             f"(for example '{backend}+{_DEFAULT_ASYNC_DRIVERS[backend]}://...')."
         )
     return url
+
+
+@asynccontextmanager
+async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """``engine.connect()``, with a failure to connect reported by name, password hidden."""
+    try:
+        connection = await engine.connect()
+    except (DBAPIError, OSError) as exc:
+        raise StoreConnectionError(
+            f"Cannot connect to {redact(engine.url)}: {_driver_message(exc, engine.url)} "
+            "Check that the server is running and the URL's host, port and credentials."
+        ) from None
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+def _driver_message(exc: BaseException, url: URL) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = f"{type(original).__name__}: {original}".strip()
+    if url.password:
+        text = text.replace(str(url.password), "***")
+    return text if text.endswith(".") else text + "."
 
 
 def is_sqlite_memory(url: URL) -> bool:
@@ -123,6 +149,11 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
         Path(str(resolved.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     if backend != "sqlite":
         engine_options.setdefault("pool_pre_ping", True)
+    if backend in ("mysql", "mariadb"):
+        # Every write locks the rows it changes; READ COMMITTED spares InnoDB
+        # the gap locks of REPEATABLE READ, which deadlock concurrent
+        # first-time inserts of scope rows.
+        engine_options.setdefault("isolation_level", "READ COMMITTED")
     try:
         engine = create_async_engine(resolved, **engine_options)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:

@@ -24,3 +24,7 @@ class DuplicateEventError(AlreadyExistsError):
 
 class StoreConfigurationError(ValueError):
     """A URL, prefix or option given to adk-store cannot be used."""
+
+
+class StoreConnectionError(ConnectionError):
+    """The database could not be reached; the message names it without its password."""

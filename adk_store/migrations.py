@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adk_store.engine import WRITE_INTENT, redact
+from adk_store.engine import WRITE_INTENT, connect, redact
 from adk_store.errors import SchemaNotReadyError
 from adk_store.schema import ONLY_ON_DIALECT, build_schema
 from alembic import command
@@ -87,7 +87,7 @@ async def downgrade(engine: AsyncEngine, table_prefix: str, revision: str = "bas
 
 
 async def current(engine: AsyncEngine, table_prefix: str) -> str | None:
-    async with engine.connect() as connection:
+    async with connect(engine) as connection:
         return await connection.run_sync(current_revision, table_prefix)
 
 
@@ -124,7 +124,7 @@ _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
 
 async def _run(engine: AsyncEngine, table_prefix: str, action: Any) -> None:
     turn = _turns.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with turn, engine.connect() as connection:
+    async with turn, connect(engine) as connection:
         connection = await connection.execution_options(**{WRITE_INTENT: True})
         async with connection.begin():
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from sqlalchemy import Insert, Table, bindparam, exists, insert, select, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import Connection, Dialect
 
 from adk_store.types import MYSQL_NAMES
@@ -30,7 +30,7 @@ def insert_if_absent(table: Table, dialect: Dialect) -> Insert:
     caller's transaction handles like any integrity error.
     """
     name = dialect.name
-    if name == "postgresql":
+    if isinstance(dialect, PGDialect):  # PostgreSQL and its derivatives (CockroachDB)
         return postgresql.insert(table).on_conflict_do_nothing()
     if name == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()

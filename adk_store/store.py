@@ -21,31 +21,15 @@ from sqlalchemy import BindParameter, Select, Table, and_, bindparam, delete, in
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import Executable
 
 from adk_store import migrations
-from adk_store.engine import WRITE_INTENT, create_engine, is_single_connection
+from adk_store.engine import WRITE_INTENT, connect, create_engine, is_single_connection
 from adk_store.errors import DuplicateEventError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.records import AppendOutcome, StateDeltas, StoredSession
 from adk_store.schema import build_schema
 from adk_store.statements import insert_if_absent
-
-EVENT_COLUMNS = (
-    "id",
-    "invocation_id",
-    "author",
-    "branch",
-    "timestamp",
-    "event_data",
-    "content",
-    "grounding_metadata",
-    "custom_metadata",
-    "partial",
-    "turn_complete",
-    "interrupted",
-    "error_code",
-    "error_message",
-)
 
 
 class SessionStore:
@@ -186,6 +170,19 @@ class SessionStore:
             "user": _ScopeStatements(u, (u.c.app_name, u.c.user_id), dialect),
         }
 
+    def statements(self) -> dict[str, Executable]:
+        """Every statement this store runs, by name: for inspection and dialect checks."""
+        found: dict[str, Executable] = {}
+        for name, value in vars(self).items():
+            if isinstance(value, Executable):
+                found[name.lstrip("_")] = value
+        for flags, statement in self._select_events.items():
+            found[f"select_events{flags}"] = statement
+        for scope, statements in self._scopes.items():
+            for name, value in vars(statements).items():
+                found[f"{scope}_{name}"] = value
+        return found
+
     # -- plumbing ---------------------------------------------------------
 
     async def ensure_ready(self) -> None:
@@ -195,6 +192,8 @@ class SessionStore:
         async with self._ready_lock:
             if self._ready:
                 return
+            async with connect(self.engine):
+                pass  # a clear error now if the database cannot be reached
             if self.auto_migrate:
                 await migrations.upgrade(self.engine, self.schema.prefix)
             await migrations.ensure_current(self.engine, self.schema.prefix)
@@ -204,7 +203,7 @@ class SessionStore:
     async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
         await self.ensure_ready()
         async with self._turns or nullcontext():
-            async with self.engine.connect() as connection:
+            async with connect(self.engine) as connection:
                 if write:
                     connection = await connection.execution_options(**{WRITE_INTENT: True})
                 async with connection.begin():

@@ -70,7 +70,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        return dialect.type_descriptor(_TIMESTAMP_VARIANTS.get(dialect.name, self.impl))
+        return _TIMESTAMP_VARIANTS.get(dialect.name) or dialect.type_descriptor(self.impl)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

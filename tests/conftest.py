@@ -1,8 +1,10 @@
 """Shared fixtures: every service test runs on each backend.
 
-Backends: SQLite file, SQLite in memory, and a PostgreSQL cluster the suite
-starts itself (asyncpg driver). ``ADK_STORE_TEST_BACKENDS`` narrows the list,
-e.g. ``ADK_STORE_TEST_BACKENDS=sqlite-file`` for a quick local run.
+Backends: SQLite (file and in memory), a PostgreSQL cluster (asyncpg and
+psycopg) and a MariaDB server (``mysql+aiomysql``, ``mariadb+aiomysql`` and
+``mysql+asyncmy`` URLs), both started by the suite itself on loopback.
+``ADK_STORE_TEST_BACKENDS`` narrows the list, e.g.
+``ADK_STORE_TEST_BACKENDS=sqlite-file`` for a quick local run.
 """
 
 from __future__ import annotations
@@ -14,11 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from servers import PostgresServer
+from servers import MariaDBServer, PostgresServer
 
 from adk_store import SessionStore, SqlSessionService
 
-ALL_BACKENDS = ("sqlite-file", "sqlite-memory", "postgresql")
+# backend name -> (server fixture, URL dialect, driver)
+SERVER_BACKENDS = {
+    "postgresql": ("postgres", "postgresql", "asyncpg"),
+    "postgresql-psycopg": ("postgres", "postgresql", "psycopg"),
+    "mysql-aiomysql": ("mariadb", "mysql", "aiomysql"),
+    "mariadb-aiomysql": ("mariadb", "mariadb", "aiomysql"),
+    "mysql-asyncmy": ("mariadb", "mysql", "asyncmy"),
+}
+ALL_BACKENDS = ("sqlite-file", "sqlite-memory", *SERVER_BACKENDS)
 BACKENDS = tuple(
     name
     for name in os.environ.get("ADK_STORE_TEST_BACKENDS", ",".join(ALL_BACKENDS)).split(",")
@@ -33,6 +43,13 @@ _database_numbers = itertools.count()
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[MariaDBServer]:
+    server = MariaDBServer.start()
     yield server
     server.stop()
 
@@ -54,9 +71,12 @@ def _fresh_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path
         return Database(backend, f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
     if backend == "sqlite-memory":
         return Database(backend, "sqlite+aiosqlite://")
-    server: PostgresServer = request.getfixturevalue("postgres")
+    fixture, dialect, driver = SERVER_BACKENDS[backend]
+    server = request.getfixturevalue(fixture)
     name = server.create_database(f"t{os.getpid()}_{next(_database_numbers)}")
-    return Database(backend, server.url(name))
+    if fixture == "postgres":
+        return Database(backend, server.url(name, driver=driver))
+    return Database(backend, server.url(name, driver=driver, dialect=dialect))
 
 
 @pytest.fixture(params=BACKENDS)

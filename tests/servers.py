@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,4 +146,107 @@ class PostgresServer:
             ),
             capture_output=True,
         )
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@dataclass
+class MariaDBServer:
+    """A MariaDB server with a password-less root on 127.0.0.1."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls) -> MariaDBServer:
+        if shutil.which("mariadbd") is None and not Path("/usr/sbin/mariadbd").exists():
+            raise RuntimeError(
+                "MariaDB server not found; install it with 'apt-get install -y mariadb-server' "
+                "(the test command does this)."
+            )
+        root = Path(tempfile.mkdtemp(prefix="adk-store-mariadb-"))
+        data = root / "data"
+        data.mkdir()
+        for path in (root, data):
+            _chown(path, "mysql")
+        subprocess.run(
+            _as_service_user(
+                "mysql",
+                [
+                    "mariadb-install-db",
+                    "--no-defaults",
+                    f"--datadir={data}",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                    "--skip-name-resolve",
+                ],
+            ),
+            check=True,
+            capture_output=True,
+        )
+        port = free_port()
+        process = subprocess.Popen(
+            _as_service_user(
+                "mysql",
+                [
+                    "/usr/sbin/mariadbd",
+                    "--no-defaults",
+                    f"--datadir={data}",
+                    f"--socket={root / 'sock'}",
+                    f"--port={port}",
+                    "--bind-address=127.0.0.1",
+                    f"--pid-file={root / 'pid'}",
+                    f"--log-error={root / 'error.log'}",
+                    f"--tmpdir={root}",
+                    "--character-set-server=utf8mb4",
+                    "--collation-server=utf8mb4_bin",
+                    "--max-connections=300",
+                    "--innodb-flush-log-at-trx-commit=2",
+                    "--skip-log-bin",
+                ],
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        server = cls(root, port, process)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if server._client("SELECT 1", check=False).returncode == 0:
+                return server
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+        log = (root / "error.log").read_text() if (root / "error.log").exists() else ""
+        raise RuntimeError(f"MariaDB did not start: {log[-2000:]}")
+
+    def _client(self, sql: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                "mariadb",
+                "--no-defaults",
+                f"--socket={self.root / 'sock'}",
+                "-uroot",
+                "-N",
+                "-e",
+                sql,
+            ],
+            check=check,
+            capture_output=True,
+            text=True,
+        )
+
+    def url(self, database: str, driver: str = "aiomysql", dialect: str = "mysql") -> str:
+        return f"{dialect}+{driver}://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"
+
+    def create_database(self, name: str) -> str:
+        self._client(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        return name
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
         shutil.rmtree(self.root, ignore_errors=True)

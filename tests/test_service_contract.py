@@ -332,6 +332,12 @@ async def test_failed_append_leaves_nothing_behind(service: SqlSessionService) -
                 f"CREATE TRIGGER refuse BEFORE INSERT ON {events} WHEN NEW.author = 'refused' "
                 "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
             )
+        elif store.engine.dialect.name in ("mysql", "mariadb"):
+            await connection.exec_driver_sql(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON {events} FOR EACH ROW "
+                "IF NEW.author = 'refused' THEN "
+                "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by test'; END IF"
+            )
         else:
             await connection.exec_driver_sql(
                 "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
@@ -502,3 +508,23 @@ async def test_concurrent_appends_from_one_task_group(service: SqlSessionService
         stored = await _get(service, session)
         assert [e.content.parts[0].text for e in stored.events] == ["0", "1", "2", "3", "4"]
         assert stored.state == {"n": 4}
+
+
+async def test_megabytes_of_state_and_binary_parts_round_trip(service: SqlSessionService) -> None:
+    big_state = {"document": "x" * 3_000_000, "rows": list(range(50_000))}
+    session = await _new(service, state=big_state)
+    payload = bytes(range(256)) * 8192  # 2 MiB
+    event = Event(
+        author="agent",
+        content=types.Content(
+            role="user",
+            parts=[types.Part(inline_data=types.Blob(mime_type="application/pdf", data=payload))],
+        ),
+        actions=EventActions(state_delta={"user:avatar": "y" * 1_000_000}),
+    )
+    await service.append_event(session, event)
+    fetched = await _get(service, session)
+    assert fetched.state["document"] == big_state["document"]
+    assert fetched.state["rows"] == big_state["rows"]
+    assert fetched.state["user:avatar"] == "y" * 1_000_000
+    assert fetched.events[0].content.parts[0].inline_data.data == payload

@@ -68,7 +68,7 @@ def upgrade() -> None:
     op.create_table(
         f"{p}events",
         *_key("app_name", "user_id", "session_id", "id"),
-        sa.Column("invocation_id", id_type(MAX_INVOCATION_ID_LENGTH), nullable=False),
+        sa.Column("invocation_id", id_type(MAX_INVOCATION_ID_LENGTH), nullable=True),
         sa.Column("author", id_type(MAX_AUTHOR_LENGTH), nullable=False),
         sa.Column("branch", id_type(MAX_BRANCH_LENGTH), nullable=True),
         sa.Column("timestamp", timestamp_ddl_type(), nullable=False),

@@ -1,8 +1,8 @@
 """The few statements whose SQL differs between databases.
 
 Everything else the store runs is portable Core; what is here has no portable
-spelling: "insert this row unless it exists" and a lock that serialises
-concurrent schema upgrades.
+spelling: "insert this row unless it exists", a lock that serialises
+concurrent schema upgrades, and PostgreSQL's whole append in one statement.
 """
 
 from __future__ import annotations
@@ -10,12 +10,29 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, exists, insert, select, text
+from sqlalchemy import (
+    BigInteger,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.engine import Connection, Dialect
 
+from adk_store.schema import StoreSchema
 from adk_store.types import MYSQL_NAMES
 
 _MIGRATION_LOCK_WAIT_SECONDS = 300
@@ -75,3 +92,90 @@ def migration_lock(connection: Connection, key: str) -> Iterator[None]:
             connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": key})
     else:
         yield
+
+
+def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
+    """The whole append as one statement, where the database allows it (PostgreSQL).
+
+    Data-modifying CTEs bump the session's revision under its compare-and-swap
+    guard, merge the session, ``app:`` and ``user:`` deltas key by key
+    (``jsonb || jsonb``, so concurrent writers of other keys lose nothing) and
+    insert the event; the event and the state rows are written only if the
+    guarded UPDATE matched. One statement is atomic on its own, so it runs
+    without BEGIN/COMMIT: one round trip. Returns None on other databases.
+
+    Parameters: ``key_app_name``, ``key_user_id``, ``key_session_id``,
+    ``expected_revision`` (None: no check), ``new_update_time``,
+    ``session_delta``, ``app_delta``, ``user_delta`` and every event column
+    as ``event_<column>`` (a parameter named like a column would be taken by
+    SQLAlchemy as a value to SET in the nested DML).
+    The result row holds the new ``revision``, NULL when nothing was written.
+    """
+    if not (isinstance(dialect, PGDialect) and dialect.name == "postgresql"):
+        return None
+    s, e = schema.sessions, schema.events
+    expected = bindparam("expected_revision", type_=BigInteger)
+    when = bindparam("new_update_time", type_=s.c.update_time.type)
+    bumped = (
+        update(s)
+        .where(
+            s.c.app_name == bindparam("key_app_name"),
+            s.c.user_id == bindparam("key_user_id"),
+            s.c.id == bindparam("key_session_id"),
+            or_(expected.is_(None), s.c.revision == expected),
+        )
+        .values(
+            state=s.c.state.op("||")(bindparam("session_delta", type_=s.c.state.type)),
+            revision=s.c.revision + 1,
+            update_time=when,
+        )
+        .returning(s.c.app_name, s.c.user_id, s.c.id, s.c.revision)
+        .cte("bumped")
+    )
+    merged = [
+        _merge_scope_from(schema.app_states, bumped, ["app_name"], "app_delta", when),
+        _merge_scope_from(schema.user_states, bumped, ["app_name", "user_id"], "user_delta", when),
+    ]
+    event_columns = [
+        c.name for c in e.columns if c.name not in ("app_name", "user_id", "session_id")
+    ]
+    event_values = select(
+        bumped.c.app_name,
+        bumped.c.user_id,
+        bumped.c.id,
+        *(bindparam(f"event_{name}", type_=e.c[name].type) for name in event_columns),
+    )
+    inserted = (
+        insert(e)
+        .from_select(["app_name", "user_id", "session_id", *event_columns], event_values)
+        .returning(e.c.id)
+        .cte("inserted_event")
+    )
+    # Every CTE must be referenced to be rendered; PostgreSQL runs them all.
+    written = [
+        select(func.count()).select_from(cte).scalar_subquery() for cte in (*merged, inserted)
+    ]
+    return select(
+        select(bumped.c.revision).scalar_subquery().label("revision"),
+        *(count.label(f"written_{index}") for index, count in enumerate(written)),
+    )
+
+
+def _merge_scope_from(table: Table, bumped: Any, key: list[str], delta_name: str, when: Any) -> Any:
+    """An upsert CTE merging a scope's delta into its row, if the delta is not empty."""
+    delta = bindparam(delta_name, type_=table.c.state.type)
+    source = select(*(bumped.c[name] for name in key), delta, when).where(
+        delta != cast(literal("{}"), table.c.state.type)
+    )
+    upsert = postgresql.insert(table).from_select([*key, "state", "update_time"], source)
+    return (
+        upsert.on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={
+                "state": table.c.state.op("||")(upsert.excluded.state),
+                "update_time": upsert.excluded.update_time,
+            },
+        )
+        .returning(table.c[key[0]])
+        .cte(f"merged_{table.name}")
+    )

@@ -29,7 +29,7 @@ from adk_store.errors import DuplicateEventError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.records import AppendOutcome, StateDeltas, StoredSession
 from adk_store.schema import build_schema
-from adk_store.statements import insert_if_absent
+from adk_store.statements import atomic_append, insert_if_absent
 
 
 class SessionStore:
@@ -97,11 +97,10 @@ class SessionStore:
         existing_event = select(e.c.event_data).where(event_key).scalar_subquery()
 
         self._insert_session = insert(s)
-        self._lock_session = (
-            select(s.c.revision, existing_event.label("existing_event"))
-            .where(session_key)
-            .with_for_update()
+        self._probe_session = select(s.c.revision, existing_event.label("existing_event")).where(
+            session_key
         )
+        self._lock_session = self._probe_session.with_for_update()
         self._lock_session_with_state = (
             select(s.c.revision, s.c.state, existing_event.label("existing_event"))
             .where(session_key)
@@ -165,6 +164,7 @@ class SessionStore:
         )
         self._list_user = self._list_app.where(s.c.user_id == bindparam("key_user_id"))
 
+        self._atomic_append = atomic_append(self.schema, dialect)
         self._scopes = {
             "app": _ScopeStatements(a, (a.c.app_name,), dialect),
             "user": _ScopeStatements(u, (u.c.app_name, u.c.user_id), dialect),
@@ -200,14 +200,26 @@ class SessionStore:
             self._ready = True
 
     @asynccontextmanager
-    async def _transaction(self, *, write: bool) -> AsyncIterator[AsyncConnection]:
+    async def _unit(
+        self, *, write: bool = False, autocommit: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        """A connection for one unit of work.
+
+        ``write`` begins a transaction that will write (SQLite takes its write
+        lock at BEGIN); ``autocommit`` runs each statement on its own, for
+        reads and single-statement writes that need no BEGIN/COMMIT round
+        trips; otherwise a plain transaction.
+        """
         await self.ensure_ready()
-        async with self._turns or nullcontext():
-            async with connect(self.engine) as connection:
-                if write:
-                    connection = await connection.execution_options(**{WRITE_INTENT: True})
-                async with connection.begin():
-                    yield connection
+        async with self._turns or nullcontext(), connect(self.engine) as connection:
+            if autocommit:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                yield connection
+                return
+            if write:
+                connection = await connection.execution_options(**{WRITE_INTENT: True})
+            async with connection.begin():
+                yield connection
 
     # -- sessions ---------------------------------------------------------
 
@@ -235,7 +247,7 @@ class SessionStore:
             "update_time": now,
         }
         try:
-            async with self._transaction(write=True) as connection:
+            async with self._unit(write=True) as connection:
                 await connection.execute(self._insert_session, row)
                 app_state = await self._merge_scope(
                     connection, "app", {"app_name": app_name}, deltas.app, now
@@ -276,7 +288,7 @@ class SessionStore:
         caller's next append is refused as stale rather than forking history.
         """
         key = _session_params(app_name, user_id, session_id)
-        async with self._transaction(write=False) as connection:
+        async with self._unit(autocommit=True) as connection:
             row = (await connection.execute(self._select_session, key)).one_or_none()
             if row is None:
                 return None
@@ -304,7 +316,7 @@ class SessionStore:
         self, *, app_name: str, user_id: str | None = None
     ) -> list[StoredSession]:
         """Sessions of an app (or of one user), least recently updated first, no events."""
-        async with self._transaction(write=False) as connection:
+        async with self._unit(autocommit=True) as connection:
             app_state = await self._read_scope(connection, "app", {"app_name": app_name})
             if user_id is None:
                 result = await connection.execute(self._list_app, {"key_app_name": app_name})
@@ -331,18 +343,18 @@ class SessionStore:
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> bool:
         """Delete the session and (by cascade) its events; False if it did not exist."""
         key = _session_params(app_name, user_id, session_id)
-        async with self._transaction(write=True) as connection:
+        async with self._unit(write=True) as connection:
             result = await connection.execute(self._delete_session, key)
         return bool(result.rowcount)
 
     async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
-        async with self._transaction(write=False) as connection:
+        async with self._unit(autocommit=True) as connection:
             return await self._read_scope(
                 connection, "user", {"app_name": app_name, "user_id": user_id}
             )
 
     async def get_app_state(self, *, app_name: str) -> dict[str, Any]:
-        async with self._transaction(write=False) as connection:
+        async with self._unit(autocommit=True) as connection:
             return await self._read_scope(connection, "app", {"app_name": app_name})
 
     # -- events -----------------------------------------------------------
@@ -366,57 +378,113 @@ class SessionStore:
         and a :class:`DuplicateEventError` otherwise.
         """
         key = _session_params(app_name, user_id, session_id)
-        event_id = event_row["id"]
+        if self._atomic_append is None:
+            return await self._append_in_steps(key, expected_revision, event_row, deltas)
+        params = dict(
+            key,
+            expected_revision=expected_revision,
+            new_update_time=event_row["timestamp"],
+            session_delta=deltas.session,
+            app_delta=deltas.app,
+            user_delta=deltas.user,
+            **{f"event_{name}": value for name, value in event_row.items()},
+        )
+        try:
+            async with self._unit(autocommit=True) as connection:
+                revision = (await connection.execute(self._atomic_append, params)).scalar()
+        except IntegrityError as exc:
+            # Only the event's primary key can conflict: say which way.
+            async with self._unit(autocommit=True) as connection:
+                probe = await self._probe(connection, key, event_row)
+            if probe.existing_event is None:
+                raise exc
+            return self._refusal(key, probe, expected_revision, event_row)
+        if revision is not None:
+            return AppendOutcome(revision=revision, duplicate=False)
+        async with self._unit(autocommit=True) as connection:
+            probe = await self._probe(connection, key, event_row)
+        return self._refusal(key, probe, expected_revision, event_row)
+
+    async def _append_in_steps(
+        self,
+        key: dict[str, str],
+        expected_revision: int | None,
+        event_row: dict[str, Any],
+        deltas: StateDeltas,
+    ) -> AppendOutcome:
+        """The portable append: lock, check, then one statement per table."""
         timestamp = event_row["timestamp"]
-        async with self._transaction(write=True) as connection:
+        async with self._unit(write=True) as connection:
             lock = self._lock_session_with_state if deltas.session else self._lock_session
-            row = (await connection.execute(lock, dict(key, key_event_id=event_id))).one_or_none()
-            if row is None:
-                raise SessionNotFoundError(
-                    f"Session {session_id} not found (app_name={app_name!r}, user_id={user_id!r})."
-                )
-            if row.existing_event is not None:
-                if row.existing_event == event_row["event_data"]:
-                    return AppendOutcome(revision=row.revision, duplicate=True)
-                raise DuplicateEventError(
-                    f"Event {event_id} is already stored in session {session_id} with different "
-                    "content; give a new event a new id."
-                )
-            if expected_revision is not None and row.revision != expected_revision:
-                raise StaleSessionError(
-                    f"Session {session_id} was modified in storage (revision {row.revision}, "
-                    f"this copy was read at revision {expected_revision}). Fetch it again with "
-                    "get_session and retry."
-                )
-            new_revision = row.revision + 1
+            row = await self._probe(connection, key, event_row, lock)
+            if (
+                row is None
+                or row.existing_event is not None
+                or expected_revision not in (None, row.revision)
+            ):
+                return self._refusal(key, row, expected_revision, event_row)
             bump: dict[str, Any] = dict(
                 key,
                 expected_revision=row.revision,
-                new_revision=new_revision,
+                new_revision=row.revision + 1,
                 new_update_time=timestamp,
             )
             if deltas.session:
                 bump["new_state"] = {**row.state, **deltas.session}
-                result = await connection.execute(self._bump_session_with_state, bump)
+                await connection.execute(self._bump_session_with_state, bump)
             else:
-                result = await connection.execute(self._bump_session, bump)
-            if result.rowcount != 1:
-                raise StaleSessionError(f"Session {session_id} changed during the append; retry.")
-            await self._merge_scope(
-                connection, "app", {"app_name": app_name}, deltas.app, timestamp
-            )
-            await self._merge_scope(
-                connection,
-                "user",
-                {"app_name": app_name, "user_id": user_id},
-                deltas.user,
-                timestamp,
-            )
+                await connection.execute(self._bump_session, bump)
+            app_key = {"app_name": key["key_app_name"]}
+            user_key = dict(app_key, user_id=key["key_user_id"])
+            await self._merge_scope(connection, "app", app_key, deltas.app, timestamp)
+            await self._merge_scope(connection, "user", user_key, deltas.user, timestamp)
             await connection.execute(
                 self._insert_event,
-                {"app_name": app_name, "user_id": user_id, "session_id": session_id, **event_row},
+                {
+                    "app_name": key["key_app_name"],
+                    "user_id": key["key_user_id"],
+                    "session_id": key["key_session_id"],
+                    **event_row,
+                },
             )
-        return AppendOutcome(revision=new_revision, duplicate=False)
+        return AppendOutcome(revision=row.revision + 1, duplicate=False)
+
+    async def _probe(
+        self,
+        connection: AsyncConnection,
+        key: dict[str, str],
+        event_row: dict[str, Any],
+        statement: Any = None,
+    ) -> Any:
+        """The session's revision and any stored event with the new event's id."""
+        params = dict(key, key_event_id=event_row["id"])
+        statement = self._probe_session if statement is None else statement
+        result = await connection.execute(statement, params)
+        return result.one_or_none()
+
+    @staticmethod
+    def _refusal(
+        key: dict[str, str], probe: Any, expected_revision: int | None, event_row: dict[str, Any]
+    ) -> AppendOutcome:
+        """Why an append cannot be written: raise the matching error, or report a re-delivery."""
+        session_id = key["key_session_id"]
+        if probe is None:
+            raise SessionNotFoundError(
+                f"Session {session_id} not found (app_name={key['key_app_name']!r}, "
+                f"user_id={key['key_user_id']!r})."
+            )
+        if probe.existing_event is not None:
+            if probe.existing_event == event_row["event_data"]:
+                return AppendOutcome(revision=probe.revision, duplicate=True)
+            raise DuplicateEventError(
+                f"Event {event_row['id']} is already stored in session {session_id} with "
+                "different content; give a new event a new id."
+            )
+        raise StaleSessionError(
+            f"Session {session_id} was modified in storage (revision {probe.revision}, "
+            f"this copy was read at revision {expected_revision}). Fetch it again with "
+            "get_session and retry."
+        )
 
     # -- scoped state -----------------------------------------------------
 

@@ -8,12 +8,13 @@ from adk_store.errors import (
     StoreConnectionError,
 )
 from adk_store.schema import StoreSchema, build_schema
-from adk_store.service import SqlSessionService
+from adk_store.service import SessionPage, SqlSessionService
 from adk_store.store import SessionStore
 
 __all__ = [
     "DuplicateEventError",
     "SchemaNotReadyError",
+    "SessionPage",
     "SessionStore",
     "SqlSessionService",
     "StoreConfigurationError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -154,6 +155,33 @@ def demo(
             await run_demo(service, console, turns)
 
     _run(run)
+
+
+@app.command()
+def bench(
+    backend: Annotated[
+        list[str] | None,
+        typer.Option("--backend", help="postgresql and/or sqlite (default: both)."),
+    ] = None,
+    quick: Annotated[
+        bool, typer.Option(help="Small sizes: checks the harness, not speed.")
+    ] = False,
+    out: Annotated[Path, typer.Option(help="Directory for bench.json and bench.png.")] = Path(
+        "bench-results"
+    ),
+) -> None:
+    """Compare adk-store with ADK's session services on the same databases."""
+    from adk_store.bench.runner import run
+
+    chosen = backend or ["postgresql", "sqlite"]
+    unknown = set(chosen) - {"postgresql", "sqlite"}
+    if unknown:
+        errors.print(f"[red]error:[/] unknown backend {sorted(unknown)}; use postgresql or sqlite.")
+        raise typer.Exit(2)
+    wide = Console(width=max(console.width, 150))
+    report = asyncio.run(run(backends=chosen, quick=quick, out=out, console=wide))
+    if any(result["verified"] is False for result in report["results"]):
+        raise typer.Exit(1)
 
 
 def main() -> None:

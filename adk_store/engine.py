@@ -8,6 +8,7 @@ how URLs are shown in messages (never with the password).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -30,6 +31,10 @@ HOME_ENV = "ADK_STORE_HOME"
 WRITE_INTENT = "adk_store_write"
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# A pooled connection idle this long is pinged before it is handed out.
+IDLE_PING_SECONDS = 5.0
+_LAST_USED = "adk_store_last_used"
 
 # Backend name (URL scheme without driver) -> async driver used when none is given.
 _DEFAULT_ASYNC_DRIVERS = {
@@ -140,15 +145,15 @@ def is_sqlite_memory(url: URL) -> bool:
 def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncEngine:
     """Create the AsyncEngine adk-store runs on.
 
-    Server databases get ``pool_pre_ping`` so connections that died with a
-    server restart are replaced instead of failing a request.
+    Pooled connections to a server are pinged before use when they have been
+    idle (see ``_ping_idle_connections``), so connections that died with a
+    server restart are replaced instead of failing a request; pass
+    ``pool_pre_ping=True`` to ping on every checkout instead.
     """
     resolved = resolve_url(url)
     backend = resolved.get_backend_name()
     if backend == "sqlite" and not is_sqlite_memory(resolved):
         Path(str(resolved.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    if backend != "sqlite":
-        engine_options.setdefault("pool_pre_ping", True)
     if backend in ("mysql", "mariadb"):
         # Every write locks the rows it changes; READ COMMITTED spares InnoDB
         # the gap locks of REPEATABLE READ, which deadlock concurrent
@@ -169,7 +174,37 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
         ) from None
     if backend == "sqlite":
         _configure_sqlite(engine, memory=is_sqlite_memory(resolved))
+    elif not engine_options.get("pool_pre_ping"):
+        _ping_idle_connections(engine)
     return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use if it sat idle, and replace it if dead.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip per
+    operation. A connection in steady use is known to be alive, so only one
+    idle for ``IDLE_PING_SECONDS`` is pinged; a dead one is discarded and the
+    pool hands out a fresh connection. A server that dies under load fails the
+    calls in flight with an error, and SQLAlchemy then invalidates the whole
+    pool, so the next calls reconnect.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last_used = record.info.get(_LAST_USED)
+        if last_used is None or time.monotonic() - last_used < IDLE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception:  # noqa: BLE001 - any failure means the connection is unusable
+            alive = False
+        if not alive:
+            raise DisconnectionError("idle pooled connection is no longer usable")
 
 
 def is_single_connection(engine: AsyncEngine) -> bool:
@@ -178,6 +213,35 @@ def is_single_connection(engine: AsyncEngine) -> bool:
     One connection has one transaction, so units of work must take turns.
     """
     return isinstance(engine.sync_engine.pool, StaticPool)
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch a file database to WAL unless it is already.
+
+    The switch needs the file to itself and does not wait on ``busy_timeout``.
+    If another connection holds it, that connection is one of ours opening the
+    same new file and makes the same switch, which then applies to every
+    connection: so "locked" is not an error here.
+    """
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception as exc:  # the adapted driver's OperationalError
+        if "locked" not in str(exc):
+            raise
+
+
+def has_single_writer(engine: AsyncEngine) -> bool:
+    """Whether the database admits one writer at a time (SQLite).
+
+    Writers in one process then queue on an asyncio lock: SQLite's own busy
+    handler waits by sleeping and polling, which under contention costs far
+    more than the writes themselves. Other processes still wait on
+    ``busy_timeout``.
+    """
+    return engine.dialect.name == "sqlite"
 
 
 def _configure_sqlite(engine: AsyncEngine, *, memory: bool) -> None:
@@ -199,7 +263,7 @@ def _configure_sqlite(engine: AsyncEngine, *, memory: bool) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if not memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 

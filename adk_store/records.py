@@ -65,6 +65,24 @@ class StateDeltas:
 
 
 @dataclass(frozen=True)
+class ListingCursor:
+    """Where a listing page ended: the sort key of its last session."""
+
+    update_time: datetime
+    user_id: str
+    session_id: str
+
+    @classmethod
+    def before_everything(cls) -> ListingCursor:
+        # The earliest DATETIME MySQL accepts; nothing real sorts before it.
+        return cls(datetime(1000, 1, 1, tzinfo=UTC), "", "")
+
+    @classmethod
+    def after(cls, session: StoredSession) -> ListingCursor:
+        return cls(session.update_time, session.user_id, session.id)
+
+
+@dataclass(frozen=True)
 class AppendOutcome:
     """What storage holds after an append."""
 

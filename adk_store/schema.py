@@ -93,7 +93,7 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
         Column("revision", BigInteger(), nullable=False),
         Column("create_time", UtcDateTime(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
-        Index(f"ix_{prefix}sessions_listing", "app_name", "user_id", "update_time"),
+        Index(f"ix_{prefix}sessions_listing", "app_name", "user_id", "update_time", "id"),
         **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )

@@ -24,6 +24,7 @@ from google.adk.sessions.session import Session
 from sqlalchemy.engine import URL
 from typing_extensions import override
 
+from adk_store import paging
 from adk_store.identifiers import (
     DEFAULT_TABLE_PREFIX,
     MAX_AUTHOR_LENGTH,
@@ -32,8 +33,14 @@ from adk_store.identifiers import (
     check_id,
     check_session_key,
 )
-from adk_store.records import StateDeltas, StoredSession, to_datetime
+from adk_store.records import ListingCursor, StateDeltas, StoredSession, to_datetime
 from adk_store.store import SessionStore
+
+
+class SessionPage(ListSessionsResponse):
+    """A page of sessions and the token for the next one (None on the last page)."""
+
+    next_page_token: str | None = None
 
 
 class SqlSessionService(BaseSessionService):
@@ -141,6 +148,37 @@ class SqlSessionService(BaseSessionService):
             check_id("user_id", user_id)
         stored = await self.store.list_sessions(app_name=app_name, user_id=user_id)
         return ListSessionsResponse(sessions=[_to_session(item) for item in stored])
+
+    async def list_sessions_page(
+        self,
+        *,
+        app_name: str,
+        user_id: str | None = None,
+        page_size: int = 100,
+        page_token: str | None = None,
+    ) -> SessionPage:
+        """One page of :meth:`list_sessions`, in the same order, beyond ADK's interface.
+
+        Pass the returned ``next_page_token`` to get the next page; it is None
+        on the last page. Pages are keyset pages: each costs the same however
+        many sessions the app holds, and sessions created or updated while
+        paging are not skipped (an updated session moves to the end).
+        """
+        check_id("app_name", app_name)
+        if user_id is not None:
+            check_id("user_id", user_id)
+        paging.check_page_size(page_size)
+        after = None if page_token is None else paging.decode(page_token, app_name, user_id)
+        stored = await self.store.list_sessions(
+            app_name=app_name, user_id=user_id, page_size=page_size + 1, after=after
+        )
+        next_token = None
+        if len(stored) > page_size:
+            stored = stored[:page_size]
+            next_token = paging.encode(ListingCursor.after(stored[-1]), app_name, user_id)
+        return SessionPage(
+            sessions=[_to_session(item) for item in stored], next_page_token=next_token
+        )
 
     @override
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:

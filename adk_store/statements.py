@@ -37,6 +37,9 @@ from adk_store.types import MYSQL_NAMES
 
 _MIGRATION_LOCK_WAIT_SECONDS = 300
 
+# Event columns that copy a top-level part of the event document.
+EVENT_PARTS_FROM_DOCUMENT = ("content", "grounding_metadata", "custom_metadata")
+
 
 def insert_if_absent(table: Table, dialect: Dialect) -> Insert:
     """An INSERT of one row that does nothing when the primary key exists.
@@ -107,7 +110,7 @@ def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
     Parameters: ``key_app_name``, ``key_user_id``, ``key_session_id``,
     ``expected_revision`` (None: no check), ``new_update_time``,
     ``session_delta``, ``app_delta``, ``user_delta`` and every event column
-    as ``event_<column>`` (a parameter named like a column would be taken by
+    but ``EVENT_PARTS_FROM_DOCUMENT`` as ``event_<column>`` (a parameter named like a column would be taken by
     SQLAlchemy as a value to SET in the nested DML).
     The result row holds the new ``revision``, NULL when nothing was written.
     """
@@ -139,11 +142,22 @@ def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
     event_columns = [
         c.name for c in e.columns if c.name not in ("app_name", "user_id", "session_id")
     ]
+    event_data = bindparam("event_event_data", type_=e.c.event_data.type)
+
+    def value_of(name: str) -> Any:
+        # The JSON parts are taken from the event document by the server
+        # rather than serialised and sent a second time.
+        if name in EVENT_PARTS_FROM_DOCUMENT:
+            return event_data[name]
+        return (
+            event_data if name == "event_data" else bindparam(f"event_{name}", type_=e.c[name].type)
+        )
+
     event_values = select(
         bumped.c.app_name,
         bumped.c.user_id,
         bumped.c.id,
-        *(bindparam(f"event_{name}", type_=e.c[name].type) for name in event_columns),
+        *(value_of(name) for name in event_columns),
     )
     inserted = (
         insert(e)

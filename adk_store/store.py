@@ -17,19 +17,36 @@ from typing import Any
 from google.adk.errors import StaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import SessionNotFoundError
-from sqlalchemy import BindParameter, Select, Table, and_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Executable
 
 from adk_store import migrations
-from adk_store.engine import WRITE_INTENT, connect, create_engine, is_single_connection
+from adk_store.engine import (
+    WRITE_INTENT,
+    connect,
+    create_engine,
+    has_single_writer,
+    is_single_connection,
+)
 from adk_store.errors import DuplicateEventError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
-from adk_store.records import AppendOutcome, StateDeltas, StoredSession
+from adk_store.records import AppendOutcome, ListingCursor, StateDeltas, StoredSession
 from adk_store.schema import build_schema
-from adk_store.statements import atomic_append, insert_if_absent
+from adk_store.statements import EVENT_PARTS_FROM_DOCUMENT, atomic_append, insert_if_absent
 
 
 class SessionStore:
@@ -57,6 +74,9 @@ class SessionStore:
         self._ready_lock = asyncio.Lock()
         # One shared connection (in-memory SQLite) holds one transaction.
         self._turns = asyncio.Lock() if is_single_connection(engine) else None
+        self._write_turns = (
+            asyncio.Lock() if has_single_writer(engine) and self._turns is None else None
+        )
         self._build_statements()
 
     @classmethod
@@ -155,14 +175,34 @@ class SessionStore:
             s.c.update_time,
             u.c.state.label("user_state"),
         )
-        listing = select(*listing_columns).select_from(
-            s.outerjoin(u, and_(u.c.app_name == s.c.app_name, u.c.user_id == s.c.user_id))
+        listing = (
+            select(*listing_columns)
+            .select_from(
+                s.outerjoin(u, and_(u.c.app_name == s.c.app_name, u.c.user_id == s.c.user_id))
+            )
+            .where(s.c.app_name == bindparam("key_app_name"))
+            .order_by(s.c.update_time, s.c.user_id, s.c.id)
         )
-        listing_order = (s.c.update_time, s.c.user_id, s.c.id)
-        self._list_app = listing.where(s.c.app_name == bindparam("key_app_name")).order_by(
-            *listing_order
+        after_time = bindparam("after_time", type_=s.c.update_time.type)
+        after_user: BindParameter[str] = bindparam("after_user")
+        # (update_time, user_id, id) > cursor, spelled out: Oracle has no
+        # row-value comparison.
+        past_cursor = or_(
+            s.c.update_time > after_time,
+            and_(
+                s.c.update_time == after_time,
+                or_(
+                    s.c.user_id > after_user,
+                    and_(s.c.user_id == after_user, s.c.id > bindparam("after_id")),
+                ),
+            ),
         )
-        self._list_user = self._list_app.where(s.c.user_id == bindparam("key_user_id"))
+        # Keyed by (one user only, paged).
+        self._list_sessions: dict[tuple[bool, bool], Select[Any]] = {}
+        for one_user in (False, True):
+            base = listing.where(s.c.user_id == bindparam("key_user_id")) if one_user else listing
+            self._list_sessions[(one_user, False)] = base
+            self._list_sessions[(one_user, True)] = base.where(past_cursor).limit(limit)
 
         self._atomic_append = atomic_append(self.schema, dialect)
         self._scopes = {
@@ -218,8 +258,9 @@ class SessionStore:
                 return
             if write:
                 connection = await connection.execution_options(**{WRITE_INTENT: True})
-            async with connection.begin():
-                yield connection
+            async with self._write_turns if write and self._write_turns else nullcontext():
+                async with connection.begin():
+                    yield connection
 
     # -- sessions ---------------------------------------------------------
 
@@ -313,18 +354,33 @@ class SessionStore:
         )
 
     async def list_sessions(
-        self, *, app_name: str, user_id: str | None = None
+        self,
+        *,
+        app_name: str,
+        user_id: str | None = None,
+        page_size: int | None = None,
+        after: ListingCursor | None = None,
     ) -> list[StoredSession]:
-        """Sessions of an app (or of one user), least recently updated first, no events."""
+        """Sessions of an app (or of one user), least recently updated first, no events.
+
+        With ``page_size``, at most that many sessions after ``after`` (the
+        cursor of the last session of the previous page; None for the first):
+        a keyset page, served by the listing index however many sessions the
+        app holds.
+        """
+        params: dict[str, Any] = {"key_app_name": app_name, "key_user_id": user_id}
+        if page_size is not None:
+            cursor = after or ListingCursor.before_everything()
+            params.update(
+                limit=page_size,
+                after_time=cursor.update_time,
+                after_user=cursor.user_id,
+                after_id=cursor.session_id,
+            )
         async with self._unit(autocommit=True) as connection:
             app_state = await self._read_scope(connection, "app", {"app_name": app_name})
-            if user_id is None:
-                result = await connection.execute(self._list_app, {"key_app_name": app_name})
-            else:
-                result = await connection.execute(
-                    self._list_user, {"key_app_name": app_name, "key_user_id": user_id}
-                )
-            rows = result.all()
+            statement = self._list_sessions[(user_id is not None, page_size is not None)]
+            rows = (await connection.execute(statement, params)).all()
         return [
             StoredSession(
                 app_name=row.app_name,
@@ -387,7 +443,11 @@ class SessionStore:
             session_delta=deltas.session,
             app_delta=deltas.app,
             user_delta=deltas.user,
-            **{f"event_{name}": value for name, value in event_row.items()},
+            **{
+                f"event_{name}": value
+                for name, value in event_row.items()
+                if name not in EVENT_PARTS_FROM_DOCUMENT
+            },
         )
         try:
             async with self._unit(autocommit=True) as connection:

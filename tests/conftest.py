@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from servers import MariaDBServer, PostgresServer
 
 from adk_store import SessionStore, SqlSessionService
+from adk_store.bench.servers import MariaDBServer, PostgresServer
 
 # backend name -> (server fixture, URL dialect, driver)
 SERVER_BACKENDS = {
@@ -42,14 +42,14 @@ _database_numbers = itertools.count()
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer.start()
+    server = PostgresServer.start(durable=False)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
 def mariadb() -> Iterator[MariaDBServer]:
-    server = MariaDBServer.start()
+    server = MariaDBServer.start(durable=False)
     yield server
     server.stop()
 

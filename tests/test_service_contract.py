@@ -528,3 +528,89 @@ async def test_megabytes_of_state_and_binary_parts_round_trip(service: SqlSessio
     assert fetched.state["rows"] == big_state["rows"]
     assert fetched.state["user:avatar"] == "y" * 1_000_000
     assert fetched.events[0].content.parts[0].inline_data.data == payload
+
+
+# -- paged listing (beyond ADK) ---------------------------------------------------------
+
+
+async def _all_pages(service: SqlSessionService, page_size: int, **query: str) -> list[str]:
+    seen: list[str] = []
+    token = None
+    while True:
+        page = await service.list_sessions_page(page_size=page_size, page_token=token, **query)
+        seen += [f"{s.user_id}/{s.id}" for s in page.sessions]
+        assert all(s.events == [] for s in page.sessions)
+        token = page.next_page_token
+        if token is None:
+            return seen
+
+
+async def test_paged_listing_matches_the_full_listing(service: SqlSessionService) -> None:
+    for index in range(7):
+        session = await _new(service, user_id=f"u{index % 2}", session_id=f"s{index}")
+        await service.append_event(session, make_event(timestamp=100.0 + index % 3))
+    full = [f"{s.user_id}/{s.id}" for s in (await service.list_sessions(app_name=APP)).sessions]
+    assert await _all_pages(service, 3, app_name=APP) == full
+    assert await _all_pages(service, 1, app_name=APP) == full
+    mine = [
+        f"{s.user_id}/{s.id}"
+        for s in (await service.list_sessions(app_name=APP, user_id="u1")).sessions
+    ]
+    assert await _all_pages(service, 2, app_name=APP, user_id="u1") == mine
+    page = await service.list_sessions_page(app_name=APP, page_size=7)
+    assert page.next_page_token is None and len(page.sessions) == 7
+
+
+async def test_paging_is_stable_while_sessions_are_added(service: SqlSessionService) -> None:
+    for index in range(4):
+        await _new(service, session_id=f"old{index}")
+    first = await service.list_sessions_page(app_name=APP, user_id=USER, page_size=2)
+    for index in range(3):
+        await _new(service, session_id=f"new{index}")
+    rest: list[str] = []
+    token = first.next_page_token
+    while token:
+        page = await service.list_sessions_page(
+            app_name=APP, user_id=USER, page_size=2, page_token=token
+        )
+        rest += [s.id for s in page.sessions]
+        token = page.next_page_token
+    listed = [s.id for s in first.sessions] + rest
+    assert sorted(listed) == sorted([f"old{i}" for i in range(4)] + [f"new{i}" for i in range(3)])
+    assert len(listed) == len(set(listed))
+
+
+async def test_bad_page_tokens_and_sizes_are_explained(service: SqlSessionService) -> None:
+    for index in range(3):
+        await _new(service, session_id=f"s{index}")
+    page = await service.list_sessions_page(app_name=APP, page_size=1)
+    with pytest.raises(ValueError, match="another listing"):
+        await service.list_sessions_page(
+            app_name=APP, user_id=USER, page_size=1, page_token=page.next_page_token
+        )
+    with pytest.raises(ValueError, match="Invalid page_token"):
+        await service.list_sessions_page(app_name=APP, page_size=1, page_token="not-a-token")
+    with pytest.raises(ValueError, match="page_size"):
+        await service.list_sessions_page(app_name=APP, page_size=0)
+
+
+async def test_append_round_trips_per_dialect(service: SqlSessionService) -> None:
+    """PostgreSQL appends in one statement; the portable path locks, then writes."""
+    session = await _new(service)
+    await service.append_event(session, make_event("warm-up"))
+    with recorded_statements(service.store.engine) as statements:
+        await service.append_event(session, make_event(delta={"k": 1, "user:u": 1}))
+    data_statements = [sql for sql in statements if not sql.startswith(("BEGIN", "PRAGMA"))]
+    if service.store.engine.dialect.name == "postgresql":
+        assert len(data_statements) == 1 and data_statements[0].startswith("WITH bumped AS")
+    else:
+        assert len(data_statements) >= 4
+        assert "FOR UPDATE" in data_statements[0] or data_statements[0].startswith("SELECT")
+    stale = await _get(service, session)
+    await service.append_event(session, make_event("moves storage on"))
+    with recorded_statements(service.store.engine) as statements:
+        with pytest.raises(StaleSessionError):
+            await service.append_event(stale, make_event("refused"))
+    assert [e.content.parts[0].text for e in (await _get(service, session)).events][-1] == (
+        "moves storage on"
+    )

@@ -55,7 +55,7 @@ def upgrade() -> None:
         **MYSQL_OPTIONS,
     )
     op.create_index(
-        f"ix_{p}sessions_listing", f"{p}sessions", ["app_name", "user_id", "update_time"]
+        f"ix_{p}sessions_listing", f"{p}sessions", ["app_name", "user_id", "update_time", "id"]
     )
     if op.get_context().dialect.name == "postgresql":
         op.create_index(

@@ -23,7 +23,7 @@ CREATE TABLE adk_sessions (
 
 /
 
-CREATE INDEX ix_adk_sessions_listing ON adk_sessions (app_name, user_id, update_time)
+CREATE INDEX ix_adk_sessions_listing ON adk_sessions (app_name, user_id, update_time, id)
 
 /
 

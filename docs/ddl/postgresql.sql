@@ -22,7 +22,7 @@ CREATE TABLE adk_sessions (
 )
  WITH (fillfactor = 80);
 
-CREATE INDEX ix_adk_sessions_listing ON adk_sessions (app_name, user_id, update_time);
+CREATE INDEX ix_adk_sessions_listing ON adk_sessions (app_name, user_id, update_time, id);
 
 CREATE INDEX ix_adk_sessions_state_gin ON adk_sessions USING gin (state) WHERE state <> '{}'::jsonb;
 

@@ -19,7 +19,7 @@ CREATE TABLE adk_sessions (
     PRIMARY KEY (app_name, user_id, id)
 );
 
-CREATE INDEX ix_adk_sessions_listing ON adk_sessions (app_name, user_id, update_time);
+CREATE INDEX ix_adk_sessions_listing ON adk_sessions (app_name, user_id, update_time, id);
 
 CREATE TABLE adk_events (
     app_name VARCHAR(128) NOT NULL, 

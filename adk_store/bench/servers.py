@@ -1,7 +1,9 @@
-"""Throwaway database servers for the test suite, on free loopback ports.
+"""Throwaway database servers for the test suite and the benchmark.
 
-Each server lives in a temporary directory, runs as the unprivileged service
-user when the suite runs as root, and is stopped when the suite ends.
+Each server listens on a free loopback port, lives in a temporary directory,
+runs as the unprivileged service user when started by root, and is removed
+when stopped. ``durable=False`` turns off fsync for test speed; the benchmark
+keeps the servers' default durability.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ class PostgresServer:
     bin_dir: Path
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, *, durable: bool = True) -> PostgresServer:
         bin_dir = next((d for d in PG_BIN_DIRS if (d / "pg_ctl").exists()), None)
         if bin_dir is None:
             raise RuntimeError(
@@ -91,7 +93,7 @@ class PostgresServer:
                         "-w",
                         "-o",
                         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
-                        "-c fsync=off -c max_connections=200",
+                        f"-c max_connections=200{'' if durable else ' -c fsync=off'}",
                         "start",
                     ],
                 ),
@@ -130,6 +132,29 @@ class PostgresServer:
         self.psql(f'CREATE DATABASE "{name}"')
         return name
 
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: clients are disconnected)."""
+        subprocess.run(
+            _as_service_user(
+                "postgres",
+                [
+                    str(self.bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.root / "data"),
+                    "-l",
+                    str(self.root / "log"),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "restart",
+                ],
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+
     def stop(self) -> None:
         subprocess.run(
             _as_service_user(
@@ -158,7 +183,7 @@ class MariaDBServer:
     process: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls) -> MariaDBServer:
+    def start(cls, *, durable: bool = True) -> MariaDBServer:
         if shutil.which("mariadbd") is None and not Path("/usr/sbin/mariadbd").exists():
             raise RuntimeError(
                 "MariaDB server not found; install it with 'apt-get install -y mariadb-server' "
@@ -201,7 +226,7 @@ class MariaDBServer:
                     "--character-set-server=utf8mb4",
                     "--collation-server=utf8mb4_bin",
                     "--max-connections=300",
-                    "--innodb-flush-log-at-trx-commit=2",
+                    f"--innodb-flush-log-at-trx-commit={1 if durable else 2}",
                     "--skip-log-bin",
                 ],
             ),

@@ -149,35 +149,25 @@ def test_installed_wheel_ships_migrations_and_upgrades(tmp_path: Path) -> None:
         check=True,
     )
     assert str(target) in where.stdout and "_migrations" in where.stdout
-    upgraded = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "adk_store.cli",
-            "db",
-            "upgrade",
-            "--url",
-            f"sqlite+aiosqlite:///{db}",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "adk_store.cli",
+                "db",
+                *args,
+                "--url",
+                f"sqlite+aiosqlite:///{db}",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    upgraded = cli("upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    current = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "adk_store.cli",
-            "db",
-            "current",
-            "--url",
-            f"sqlite+aiosqlite:///{db}",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    current = cli("current")
     assert "current: 0001" in current.stdout

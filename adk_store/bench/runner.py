@@ -134,7 +134,9 @@ class Bench:
                     n,
                     f"append, history of {length:,} events",
                     s.history_appends,
-                    lambda c=c, ss=session: w.append_after_history(c, ss, s.history_appends),
+                    lambda c=c, ss=session, k=length: w.append_after_history(
+                        c, ss, k, s.history_appends
+                    ),
                 )
                 session = await contenders.get(c.service, session, None)
                 for limit, reads in ((20, s.recent_reads), (None, s.full_reads)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -132,8 +133,8 @@ class PostgresServer:
         self.psql(f'CREATE DATABASE "{name}"')
         return name
 
-    def restart(self) -> None:
-        """Restart the server (fast shutdown: clients are disconnected)."""
+    def _pg_ctl(self, *args: str) -> None:
+        # Output to a file: a server started by pg_ctl keeps inherited pipes open.
         subprocess.run(
             _as_service_user(
                 "postgres",
@@ -143,34 +144,21 @@ class PostgresServer:
                     str(self.root / "data"),
                     "-l",
                     str(self.root / "log"),
-                    "-m",
-                    "fast",
                     "-w",
-                    "restart",
+                    *args,
                 ],
             ),
-            check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            timeout=60,
+            timeout=120,
         )
 
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: clients are disconnected)."""
+        self._pg_ctl("-m", "fast", "restart")
+
     def stop(self) -> None:
-        subprocess.run(
-            _as_service_user(
-                "postgres",
-                [
-                    str(self.bin_dir / "pg_ctl"),
-                    "-D",
-                    str(self.root / "data"),
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "stop",
-                ],
-            ),
-            capture_output=True,
-        )
+        self._pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -269,9 +257,22 @@ class MariaDBServer:
         return name
 
     def stop(self) -> None:
-        self.process.terminate()
+        # A clean shutdown through the socket; the server runs under runuser
+        # in its own process group, which is killed if it does not exit.
+        subprocess.run(
+            [
+                "mariadb-admin",
+                "--no-defaults",
+                f"--socket={self.root / 'sock'}",
+                "-uroot",
+                "shutdown",
+            ],
+            capture_output=True,
+            timeout=60,
+        )
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
         shutil.rmtree(self.root, ignore_errors=True)

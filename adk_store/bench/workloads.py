@@ -165,12 +165,11 @@ class Workloads:
         return session
 
     async def append_after_history(
-        self, contender: Contender, session: Session, appends: int
+        self, contender: Contender, session: Session, before: int, appends: int
     ) -> Measurement:
-        """Serial appends to a session that already holds a history."""
+        """Serial appends to a session that already holds ``before`` events."""
         service = contender.service
         assert service is not None
-        before = len(session.events)
         events = [realistic_event(before + n, "later") for n in range(appends)]
         start = time.perf_counter()
         for event in events:

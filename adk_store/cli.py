@@ -13,7 +13,7 @@ from rich.console import Console
 from sqlalchemy.exc import DBAPIError
 
 from adk_store import migrations
-from adk_store.engine import create_engine, redact, resolve_url
+from adk_store.engine import create_engine, describe_error, redact, resolve_url
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError, StoreConnectionError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
 
@@ -53,13 +53,8 @@ def _run(action: Callable[[], Coroutine[Any, Any, T]]) -> T:
         errors.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from None
     except (DBAPIError, OSError) as exc:
-        errors.print(f"[red]error:[/] database operation failed: {_describe(exc)}")
+        errors.print(f"[red]error:[/] database operation failed: {describe_error(exc)}")
         raise typer.Exit(1) from None
-
-
-def _describe(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None) or exc
-    return f"{type(original).__name__}: {original}"
 
 
 def _on_engine(url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]]) -> T:

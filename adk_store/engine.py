@@ -121,7 +121,7 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         connection = await engine.connect()
     except (DBAPIError, OSError) as exc:
         raise StoreConnectionError(
-            f"Cannot connect to {redact(engine.url)}: {_driver_message(exc, engine.url)} "
+            f"Cannot connect to {redact(engine.url)}: {describe_error(exc, engine.url)} "
             "Check that the server is running and the URL's host, port and credentials."
         ) from None
     try:
@@ -130,10 +130,11 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         await connection.close()
 
 
-def _driver_message(exc: BaseException, url: URL) -> str:
+def describe_error(exc: BaseException, url: URL | None = None) -> str:
+    """A driver error as one line: the driver's own exception, never the password."""
     original = getattr(exc, "orig", None) or exc
     text = f"{type(original).__name__}: {original}".strip()
-    if url.password:
+    if url is not None and url.password:
         text = text.replace(str(url.password), "***")
     return text if text.endswith(".") else text + "."
 

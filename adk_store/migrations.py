@@ -13,6 +13,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -22,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adk_store.engine import WRITE_INTENT, connect, redact
 from adk_store.errors import SchemaNotReadyError
 from adk_store.schema import ONLY_ON_DIALECT, build_schema
-from alembic import command
 
 PREFIX_ATTRIBUTE = "adk_store_table_prefix"
 

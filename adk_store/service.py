@@ -143,9 +143,7 @@ class SqlSessionService(BaseSessionService):
     async def list_sessions(
         self, *, app_name: str, user_id: str | None = None
     ) -> ListSessionsResponse:
-        check_id("app_name", app_name)
-        if user_id is not None:
-            check_id("user_id", user_id)
+        _check_listing(app_name, user_id)
         stored = await self.store.list_sessions(app_name=app_name, user_id=user_id)
         return ListSessionsResponse(sessions=[_to_session(item) for item in stored])
 
@@ -164,9 +162,7 @@ class SqlSessionService(BaseSessionService):
         many sessions the app holds, and sessions created or updated while
         paging are not skipped (an updated session moves to the end).
         """
-        check_id("app_name", app_name)
-        if user_id is not None:
-            check_id("user_id", user_id)
+        _check_listing(app_name, user_id)
         paging.check_page_size(page_size)
         after = None if page_token is None else paging.decode(page_token, app_name, user_id)
         stored = await self.store.list_sessions(
@@ -221,6 +217,12 @@ class SqlSessionService(BaseSessionService):
         session.last_update_time = event.timestamp
         session._storage_update_marker = str(outcome.revision)
         return event
+
+
+def _check_listing(app_name: str, user_id: str | None) -> None:
+    check_id("app_name", app_name)
+    if user_id is not None:
+        check_id("user_id", user_id)
 
 
 def _normalise_session_id(session_id: str | None) -> str | None:

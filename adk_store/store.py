@@ -232,8 +232,6 @@ class SessionStore:
         async with self._ready_lock:
             if self._ready:
                 return
-            async with connect(self.engine):
-                pass  # a clear error now if the database cannot be reached
             if self.auto_migrate:
                 await migrations.upgrade(self.engine, self.schema.prefix)
             await migrations.ensure_current(self.engine, self.schema.prefix)
@@ -449,20 +447,19 @@ class SessionStore:
                 if name not in EVENT_PARTS_FROM_DOCUMENT
             },
         )
+        conflict: IntegrityError | None = None
         try:
             async with self._unit(autocommit=True) as connection:
                 revision = (await connection.execute(self._atomic_append, params)).scalar()
         except IntegrityError as exc:
-            # Only the event's primary key can conflict: say which way.
-            async with self._unit(autocommit=True) as connection:
-                probe = await self._probe(connection, key, event_row)
-            if probe.existing_event is None:
-                raise exc
-            return self._refusal(key, probe, expected_revision, event_row)
+            conflict, revision = exc, None
         if revision is not None:
             return AppendOutcome(revision=revision, duplicate=False)
         async with self._unit(autocommit=True) as connection:
             probe = await self._probe(connection, key, event_row)
+        # Only the event's primary key can conflict; anything else is not ours to explain.
+        if conflict is not None and (probe is None or probe.existing_event is None):
+            raise conflict
         return self._refusal(key, probe, expected_revision, event_row)
 
     async def _append_in_steps(

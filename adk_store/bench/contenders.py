@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from google.adk.sessions.base_session_service import GetSessionConfig
 from google.adk.sessions.session import Session
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.service import SqlSessionService
 
@@ -33,7 +34,6 @@ class Contender:
     service: BaseSessionService | None
     close: Callable[[], Awaitable[None]]
     seed_sessions: Callable[[str, list[tuple[str, str]]], Awaitable[None]] | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 async def adk_store(url: str) -> Contender:
@@ -42,25 +42,31 @@ async def adk_store(url: str) -> Contender:
 
     async def seed(app_name: str, keys: list[tuple[str, str]]) -> None:
         now = datetime.now(UTC)
-        rows = [
-            {
-                "app_name": app_name,
-                "user_id": user_id,
-                "id": session_id,
-                "state": {},
-                "revision": 0,
-                "create_time": now,
-                "update_time": now,
-            }
-            for user_id, session_id in keys
-        ]
-        async with service.store.engine.begin() as connection:
-            for start in range(0, len(rows), 5000):
-                await connection.execute(
-                    insert(service.store.schema.sessions), rows[start : start + 5000]
-                )
+        await _insert_sessions(
+            service.store.engine,
+            service.store.schema.sessions,
+            app_name,
+            keys,
+            state={},
+            revision=0,
+            create_time=now,
+            update_time=now,
+        )
 
     return Contender("adk-store", service, service.close, seed)
+
+
+async def _insert_sessions(
+    engine: AsyncEngine, table: Any, app_name: str, keys: list[tuple[str, str]], **columns: Any
+) -> None:
+    """Bulk-load idle sessions (user_id, session_id) with the same other columns."""
+    rows = [
+        {"app_name": app_name, "user_id": user_id, "id": session_id, **columns}
+        for user_id, session_id in keys
+    ]
+    async with engine.begin() as connection:
+        for start in range(0, len(rows), 5000):
+            await connection.execute(insert(table), rows[start : start + 5000])
 
 
 async def adk_database(url: str) -> Contender:
@@ -75,23 +81,17 @@ async def adk_database(url: str) -> Contender:
     async def seed(app_name: str, keys: list[tuple[str, str]]) -> None:
         from google.adk.sessions.schemas.v1 import StorageSession
 
-        table = StorageSession.__table__
         # ADK's tables hold naive UTC timestamps.
         now = datetime.now(UTC).replace(tzinfo=None)
-        rows = [
-            {
-                "app_name": app_name,
-                "user_id": user_id,
-                "id": session_id,
-                "state": {},
-                "create_time": now,
-                "update_time": now,
-            }
-            for user_id, session_id in keys
-        ]
-        async with service.db_engine.begin() as connection:
-            for start in range(0, len(rows), 5000):
-                await connection.execute(insert(table), rows[start : start + 5000])
+        await _insert_sessions(
+            service.db_engine,
+            StorageSession.__table__,
+            app_name,
+            keys,
+            state={},
+            create_time=now,
+            update_time=now,
+        )
 
     return Contender("ADK DatabaseSessionService", service, service.close, seed)
 

@@ -171,3 +171,39 @@ def test_installed_wheel_ships_migrations_and_upgrades(tmp_path: Path) -> None:
     assert upgraded.returncode == 0, upgraded.stderr
     current = cli("current")
     assert "current: 0001" in current.stdout
+
+
+def test_unparseable_url_and_bad_engine_options_are_explained() -> None:
+    from adk_store import SqlSessionService, StoreConfigurationError
+
+    with pytest.raises(StoreConfigurationError, match="Cannot parse database URL") as raised:
+        SqlSessionService.from_url("not a url:secret@@")
+    assert "secret" not in str(raised.value)
+    with pytest.raises(StoreConfigurationError, match="Cannot create an engine .*nonsense"):
+        SqlSessionService.from_url("postgresql+asyncpg://u:pw@127.0.0.1:9/db", nonsense=1)
+
+
+def test_db_sql_refuses_an_unsupported_url() -> None:
+    result = runner.invoke(app, ["db", "sql", "--url", "mongodb://u:pw@h/db"])
+    assert result.exit_code == 1 and "Unsupported database 'mongodb'" in result.output
+    assert "pw@" not in result.output
+
+
+def test_bench_refuses_an_unknown_backend(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["bench", "--backend", "oracle", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown backend ['oracle']" in result.output
+    assert not (tmp_path / "bench.json").exists()
+
+
+def test_alembic_without_a_url_says_how_to_give_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ADK_STORE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "-x url=... or ADK_STORE_URL" in result.stdout + result.stderr

@@ -614,3 +614,12 @@ async def test_append_round_trips_per_dialect(service: SqlSessionService) -> Non
     assert [e.content.parts[0].text for e in (await _get(service, session)).events][-1] == (
         "moves storage on"
     )
+
+
+async def test_non_string_ids_and_conflicting_arguments_are_refused(
+    service: SqlSessionService,
+) -> None:
+    with pytest.raises(ValueError, match="user_id must be a string, got int"):
+        await service.create_session(app_name=APP, user_id=42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="either a store or a URL"):
+        SqlSessionService("sqlite+aiosqlite://", store=service.store)

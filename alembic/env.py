@@ -13,6 +13,7 @@ import asyncio
 import logging.config
 import os
 
+from alembic import context
 from sqlalchemy import MetaData, Table
 from sqlalchemy.engine import Connection
 
@@ -21,7 +22,6 @@ from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.migrations import PREFIX_ATTRIBUTE, include_object
 from adk_store.schema import build_schema
 from adk_store.statements import migration_lock
-from alembic import context
 
 config = context.config
 if config.config_file_name and not config.attributes.get("connection"):

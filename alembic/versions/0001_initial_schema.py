@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from alembic import context, op
 
 from adk_store.identifiers import (
     MAX_AUTHOR_LENGTH,
@@ -19,7 +20,6 @@ from adk_store.identifiers import (
 )
 from adk_store.migrations import PREFIX_ATTRIBUTE
 from adk_store.types import id_type, json_type, timestamp_ddl_type
-from alembic import context, op
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None

@@ -1,0 +1,3 @@
+from adk_store.cli import main
+
+main()

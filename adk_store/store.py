@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ColumnElement, Executable
 
 from adk_store import migrations
 from adk_store.engine import (
@@ -70,6 +70,8 @@ class SessionStore:
         self.schema = build_schema(table_prefix)
         self.auto_migrate = auto_migrate
         self._owns_engine = owns_engine
+        # Filled in by the owner column (multi-tenant) option.
+        self.owner_values: dict[str, Any] = {}
         self._ready = False
         self._ready_lock = asyncio.Lock()
         # One shared connection (in-memory SQLite) holds one transaction.
@@ -209,6 +211,10 @@ class SessionStore:
             "app": _ScopeStatements(a, (a.c.app_name,), dialect),
             "user": _ScopeStatements(u, (u.c.app_name, u.c.user_id), dialect),
         }
+
+    def owner_filter(self, table: Table) -> list[ColumnElement[bool]]:
+        """Conditions that keep a query on ``table`` to this store's owner."""
+        return [table.c[name] == value for name, value in self.owner_values.items()]
 
     def statements(self) -> dict[str, Executable]:
         """Every statement this store runs, by name: for inspection and dialect checks."""

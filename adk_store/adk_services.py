@@ -1,0 +1,212 @@
+"""adk-store as the session service of ``adk web`` and ``adk api_server``.
+
+ADK's servers choose their session service by the scheme of
+``--session_service_uri``, through ``google.adk.cli.service_registry``. Out of
+the box ``sqlite://`` gets ADK's ``SqliteSessionService``, ``postgresql://``
+and ``mysql://`` get its ``DatabaseSessionService``, and every other scheme
+(``postgresql+asyncpg``, ``mariadb+aiomysql``, ...) falls through to
+``DatabaseSessionService`` too, which creates its own tables in the database.
+`register_session_services`, called from ``services.py`` in the agents
+directory, puts `RegistrySessionService` behind every scheme adk-store
+serves, plus the same schemes prefixed with ``adk-store+``: a URL with that
+prefix can never reach ADK's fallback, which cannot parse it, so a server
+whose ``services.py`` failed to load refuses to start instead of writing to
+the database with another schema.
+
+Two query parameters of the URI are read here and removed before the URL
+reaches the driver: ``table_prefix`` and ``auto_migrate``. Tables are not
+created unless asked for (``auto_migrate=true`` or ``ADK_STORE_AUTO_MIGRATE=1``),
+except in an in-memory SQLite database, which nothing else could prepare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from google.adk.cli.service_registry import ServiceRegistry, get_service_registry
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.engine import URL
+
+from adk_store.engine import _ASYNC_DRIVERS, is_sqlite_memory, redact, resolve_url
+from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
+from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
+from adk_store.service import SqlSessionService
+
+ADK_STORE_SCHEME_PREFIX = "adk-store+"
+TABLE_PREFIX_PARAMETER = "table_prefix"
+AUTO_MIGRATE_PARAMETER = "auto_migrate"
+# The same variable the adk-store CLI reads, so `adk-store db upgrade` and
+# `adk web` started from one shell agree on the tables.
+TABLE_PREFIX_ENV = "ADK_STORE_TABLE_PREFIX"
+AUTO_MIGRATE_ENV = "ADK_STORE_AUTO_MIGRATE"
+
+_FLAG = TypeAdapter(bool)
+
+
+def session_service_schemes() -> tuple[str, ...]:
+    """Every URI scheme `register_session_services` registers.
+
+    Each supported database with and without an async driver named
+    (``postgresql``, ``postgresql+asyncpg``, ``postgresql+psycopg``, ...), then
+    each of those with the ``adk-store+`` prefix.
+    """
+    database_schemes = sorted(
+        scheme
+        for backend, drivers in _ASYNC_DRIVERS.items()
+        for scheme in (backend, *(f"{backend}+{driver}" for driver in drivers))
+    )
+    return (*database_schemes, *(ADK_STORE_SCHEME_PREFIX + s for s in database_schemes))
+
+
+def register_session_services(registry: ServiceRegistry | None = None) -> tuple[str, ...]:
+    """Make ``registry`` (ADK's global one by default) build adk-store for our URLs.
+
+    Returns the schemes registered. Call it from ``services.py`` in the agents
+    directory: ADK imports that file before it builds the session service.
+    """
+    target = registry if registry is not None else get_service_registry()
+    schemes = session_service_schemes()
+    for scheme in schemes:
+        target.register_session_service(scheme, RegistrySessionService)
+    return schemes
+
+
+@dataclass(frozen=True)
+class ServiceUriSettings:
+    """A session service URI split into what the driver gets and what adk-store reads."""
+
+    url: URL
+    table_prefix: str
+    auto_migrate: bool
+
+
+def parse_session_service_uri(
+    uri: str, *, table_prefix: str | None = None, auto_migrate: bool | None = None
+) -> ServiceUriSettings:
+    """Read adk-store's settings from ``uri`` and remove them from the URL.
+
+    Each setting is taken from the URI's query first, then from the keyword
+    argument (ADK's ``session_db_kwargs``), then from the environment
+    (``ADK_STORE_TABLE_PREFIX``, ``ADK_STORE_AUTO_MIGRATE``); ``auto_migrate``
+    defaults to off so that pointing a server at a production database never
+    creates tables behind the operator's back. An in-memory SQLite database
+    always gets its tables: it starts empty and only this process can see it.
+    """
+    url = resolve_url(uri.removeprefix(ADK_STORE_SCHEME_PREFIX))
+    if url.get_backend_name() == "sqlite" and url.host:
+        # ADK's help suggests 'sqlite://<path>', which names a host and no
+        # file: SQLAlchemy (and ADK) would quietly use a throwaway in-memory database.
+        raise StoreConfigurationError(
+            f"The SQLite URL {redact(url)} names a host ({url.host!r}) instead of a file: "
+            "use sqlite:///relative/path.db (three slashes) for a path relative to the "
+            "working directory or sqlite:////absolute/path.db (four)."
+        )
+    query_prefix = _query_value(url, TABLE_PREFIX_PARAMETER)
+    query_migrate = _query_value(url, AUTO_MIGRATE_PARAMETER)
+    url = url.difference_update_query([TABLE_PREFIX_PARAMETER, AUTO_MIGRATE_PARAMETER])
+
+    given_prefixes = (query_prefix, table_prefix, os.environ.get(TABLE_PREFIX_ENV) or None)
+    prefix = next((value for value in given_prefixes if value is not None), DEFAULT_TABLE_PREFIX)
+    if query_migrate is not None:
+        migrate = _flag(query_migrate, f"The URL parameter {AUTO_MIGRATE_PARAMETER}")
+    elif auto_migrate is not None:
+        migrate = auto_migrate
+    elif os.environ.get(AUTO_MIGRATE_ENV):
+        migrate = _flag(os.environ[AUTO_MIGRATE_ENV], f"The variable {AUTO_MIGRATE_ENV}")
+    else:
+        migrate = False
+    return ServiceUriSettings(
+        url=url,
+        table_prefix=validate_table_prefix(prefix),
+        auto_migrate=migrate or is_sqlite_memory(url),
+    )
+
+
+class RegistrySessionService(SqlSessionService):
+    """The `SqlSessionService` ADK's service registry builds from a URI.
+
+    ADK calls a registered factory as ``factory(uri, agents_dir=..., **kwargs)``
+    and a ``services.yaml`` class as ``cls(uri=uri, agents_dir=..., **kwargs)``;
+    this class is both. ``kwargs`` are ADK's ``session_db_kwargs``:
+    ``table_prefix``, ``auto_migrate`` and SQLAlchemy engine options.
+
+    The schema is checked, or with ``auto_migrate`` upgraded, while the
+    service is built, before the server accepts requests: a database without
+    tables stops ``adk api_server`` at startup with the command to run,
+    instead of failing every request with the same error.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        table_prefix: str | None = None,
+        auto_migrate: bool | None = None,
+        **engine_options: Any,
+    ) -> None:
+        # ADK passes its agents directory to every factory; the database does
+        # not depend on it.
+        engine_options.pop("agents_dir", None)
+        settings = parse_session_service_uri(
+            uri, table_prefix=table_prefix, auto_migrate=auto_migrate
+        )
+        super().__init__(
+            settings.url,
+            table_prefix=settings.table_prefix,
+            auto_migrate=settings.auto_migrate,
+            **engine_options,
+        )
+        # The connection holding an in-memory database cannot outlive the
+        # temporary event loop, so that one is prepared on first use.
+        if not is_sqlite_memory(settings.url):
+            _run_on_own_loop(self._prepare_schema)
+
+    async def _prepare_schema(self) -> None:
+        try:
+            await self.store.ensure_ready()
+        except SchemaNotReadyError as exc:
+            raise SchemaNotReadyError(
+                f"{exc} Under adk web or adk api_server, add {AUTO_MIGRATE_PARAMETER}=true to "
+                f"the query of --session_service_uri or set {AUTO_MIGRATE_ENV}=1 to let the "
+                "server create or upgrade the tables itself."
+            ) from None
+        finally:
+            # Pooled connections belong to this temporary loop; the server's
+            # loop opens its own.
+            await self.store.engine.dispose()
+
+
+def _run_on_own_loop(action: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``action`` to completion on a new event loop in a worker thread.
+
+    ADK builds its services synchronously before uvicorn starts its loop, and
+    code that embeds ADK may build them inside a running loop, where
+    ``asyncio.run`` is refused; a worker thread has no loop in either case.
+    """
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(lambda: asyncio.run(action())).result()
+
+
+def _query_value(url: URL, name: str) -> str | None:
+    value = url.query.get(name)
+    if isinstance(value, tuple):
+        raise StoreConfigurationError(
+            f"The URL parameter {name} is given {len(value)} times in the session service "
+            "URL; give it once."
+        )
+    return value
+
+
+def _flag(value: str, source: str) -> bool:
+    try:
+        return _FLAG.validate_python(value)
+    except ValidationError:
+        raise StoreConfigurationError(
+            f"{source} is {value!r}, which is not a yes/no value: use true or false "
+            "(1/0, yes/no and on/off are accepted too)."
+        ) from None

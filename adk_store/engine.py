@@ -7,6 +7,7 @@ how URLs are shown in messages (never with the password).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator
@@ -15,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
+from sqlalchemy.exc import TimeoutError as PoolCheckoutTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from adk_store.errors import StoreConfigurationError, StoreConnectionError
+from adk_store.errors import PoolTimeoutError, StoreConfigurationError, StoreConnectionError
 
 URL_ENV = "ADK_STORE_URL"
 HOME_ENV = "ADK_STORE_HOME"
@@ -35,6 +37,14 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # A pooled connection idle this long is pinged before it is handed out.
 IDLE_PING_SECONDS = 5.0
 _LAST_USED = "adk_store_last_used"
+
+# Driver errors that mean the connection is gone, which some SQLAlchemy
+# dialects do not recognise as such (asyncpg's "connection was closed in the
+# middle of operation"): SQLSTATE class 08 (connection exception) and
+# PostgreSQL's shutdown codes; MySQL/MariaDB client codes for a refused or
+# lost connection, server shutdown and a killed connection.
+_LOST_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_LOST_CONNECTION_MYSQL_CODES = frozenset({1053, 1927, 2003, 2006, 2013, 2055, 4031})
 
 # Backend name (URL scheme without driver) -> async driver used when none is given.
 _DEFAULT_ASYNC_DRIVERS = {
@@ -78,7 +88,7 @@ def redact(url: URL | str) -> str:
     if isinstance(url, str):
         try:
             url = make_url(url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             return "<unparseable URL>"
     return url.render_as_string(hide_password=True)
 
@@ -90,11 +100,12 @@ def resolve_url(url: URL | str | None = None) -> URL:
     if isinstance(url, str):
         try:
             url = make_url(url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
+            # make_url raises ValueError for a port that is not a number.
             raise StoreConfigurationError(
                 f"Cannot parse database URL {redact(url)}: expected "
-                "'dialect+driver://user:password@host:port/database', "
-                "for example 'postgresql+asyncpg://app@localhost/agents'."
+                "'dialect+driver://user:password@host:port/database' with a numeric port, "
+                "for example 'postgresql+asyncpg://app@localhost:5432/agents'."
             ) from None
     backend = url.get_backend_name()
     if backend not in _DEFAULT_ASYNC_DRIVERS:
@@ -116,9 +127,18 @@ def resolve_url(url: URL | str | None = None) -> URL:
 
 @asynccontextmanager
 async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """``engine.connect()``, with a failure to connect reported by name, password hidden."""
+    """``engine.connect()`` whose connection failures are adk-store errors, password hidden.
+
+    Failing to connect, waiting out ``pool_timeout`` and losing the
+    connection mid-call (a server restart) raise
+    `adk_store.errors.StoreConnectionError` (a pool timeout its
+    subclass `adk_store.errors.PoolTimeoutError`), so callers catch
+    one type for "the database is not usable right now" whatever the driver.
+    """
     try:
         connection = await engine.connect()
+    except PoolCheckoutTimeout:
+        raise PoolTimeoutError(_pool_exhausted(engine)) from None
     except (DBAPIError, OSError) as exc:
         raise StoreConnectionError(
             f"Cannot connect to {redact(engine.url)}: {describe_error(exc, engine.url)} "
@@ -126,8 +146,62 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         ) from None
     try:
         yield connection
+    except Exception as exc:
+        if not _is_lost(exc):
+            raise
+        # SQLAlchemy does not see driver errors raised while it switches
+        # isolation levels: make sure this connection is never reused.
+        with contextlib.suppress(Exception):
+            await connection.invalidate()
+        raise StoreConnectionError(
+            f"Lost the connection to {redact(engine.url)} during the call: "
+            f"{describe_error(exc, engine.url)} Retry the call: the pool reconnects. A write "
+            "that was interrupted may or may not have been applied; appending the same event "
+            "again is safe, an event already stored is not stored twice."
+        ) from None
     finally:
+        await _release(connection)
+
+
+async def _release(connection: AsyncConnection) -> None:
+    """Return the connection to the pool; one that died after the work was done is dropped.
+
+    The call itself succeeded (its commit returned), so losing the
+    connection on the way back to the pool is not the caller's error.
+    """
+    try:
         await connection.close()
+    except Exception as exc:
+        if not _is_lost(exc):
+            raise
+        with contextlib.suppress(Exception):
+            await connection.invalidate()
+
+
+def _is_lost(exc: BaseException) -> bool:
+    """Whether an error raised while using a connection means the connection is gone."""
+    if isinstance(exc, StoreConnectionError):
+        return False
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or (exc.orig is not None and is_lost_connection(exc.orig))
+    return isinstance(exc, ConnectionError) or is_lost_connection(exc)
+
+
+def _pool_exhausted(engine: AsyncEngine) -> str:
+    pool = engine.sync_engine.pool
+    size = getattr(pool, "size", lambda: None)()
+    busy = getattr(pool, "checkedout", lambda: None)()
+    timeout = getattr(pool, "timeout", lambda: None)()
+    settings = f"pool_size={size}"
+    if isinstance(size, int) and isinstance(busy, int):
+        settings += f", max_overflow={max(busy - size, 0)}"
+    return (
+        f"No connection to {redact(engine.url)} became free within pool_timeout={timeout} s: "
+        f"all {busy} pooled connections were in use ({settings}). Raise pool_size or "
+        "max_overflow (engine options of SqlSessionService / from_url), allow a longer "
+        "pool_timeout, or make fewer calls at once; a connection held outside the store "
+        "also counts."
+    )
 
 
 def describe_error(exc: BaseException, url: URL | None = None) -> str:
@@ -175,9 +249,64 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
         ) from None
     if backend == "sqlite":
         _configure_sqlite(engine, memory=is_sqlite_memory(resolved))
-    elif not engine_options.get("pool_pre_ping"):
+        return engine
+    _recognise_lost_connections(engine)
+    _keep_pool_slots_of_dead_connections(engine)
+    if not engine_options.get("pool_pre_ping"):
         _ping_idle_connections(engine)
     return engine
+
+
+def _recognise_lost_connections(engine: AsyncEngine) -> None:
+    """Treat every driver error that means "connection gone" as a disconnect.
+
+    SQLAlchemy then discards the connection and every pooled connection
+    opened before it (a restarted server killed them all), and the error
+    reaches `connect` marked ``connection_invalidated``.
+    """
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        if not context.is_disconnect and is_lost_connection(context.original_exception):
+            context.is_disconnect = True
+
+
+def _keep_pool_slots_of_dead_connections(engine: AsyncEngine) -> None:
+    """Let a connection that died just before check-in go back to the pool.
+
+    A unit of work that switched the connection to autocommit has its
+    isolation level reset when the connection is checked in. SQLAlchemy runs
+    that reset outside its error handling: if the server died since the last
+    statement, the driver's error escapes ``close()`` and the connection's
+    pool slot is never returned (measured with MariaDB killed under load:
+    13 of 15 slots lost after four kills, then every call timed out). A
+    lost-connection error there is swallowed and the driver connection
+    closed, so the slot comes back and the dead connection is replaced on
+    its next use.
+    """
+    dialect = engine.dialect
+    reset = dialect.reset_isolation_level
+
+    def reset_unless_lost(dbapi_connection: Any) -> None:
+        try:
+            reset(dbapi_connection)
+        except Exception as exc:
+            if not is_lost_connection(exc):
+                raise
+            with contextlib.suppress(Exception):
+                dbapi_connection.close()
+
+    # Replaces the method on this engine's dialect instance only.
+    setattr(dialect, "reset_isolation_level", reset_unless_lost)  # noqa: B010
+
+
+def is_lost_connection(error: BaseException) -> bool:
+    """Whether a driver error says the connection to the server is gone."""
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(_LOST_CONNECTION_SQLSTATES):
+        return True
+    code = error.args[0] if error.args else None
+    return isinstance(code, int) and code in _LOST_CONNECTION_MYSQL_CODES
 
 
 def _ping_idle_connections(engine: AsyncEngine) -> None:

@@ -28,3 +28,21 @@ class StoreConfigurationError(ValueError):
 
 class StoreConnectionError(ConnectionError):
     """The database could not be reached; the message names it without its password."""
+
+
+class UnstorableValueError(ValueError):
+    """A value that some supported database cannot store, or cannot give back unchanged.
+
+    Raised before any SQL runs and on every database alike, so what one
+    database accepted can be copied to any other; the message names the
+    offending path (``state['key']``, ``event.content.parts[0].text``).
+    """
+
+
+class PoolTimeoutError(StoreConnectionError, TimeoutError):
+    """No pooled connection became free within the pool's timeout.
+
+    A ``TimeoutError`` for code that handles timeouts, and a
+    ``StoreConnectionError`` so one handler covers every "no usable
+    connection" case; the message names the pool settings to raise.
+    """

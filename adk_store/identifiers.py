@@ -3,14 +3,17 @@
 Table prefixes become part of identifiers, so they are checked against a strict
 pattern rather than quoted; ids are bound parameters but still have column
 limits, which are enforced here so that an overlong id fails the same way on
-every database instead of being truncated by one and rejected by another.
+every database instead of being truncated by one and rejected by another. The
+same goes for text one database cannot hold (NUL, lone surrogates) and for
+trailing spaces, which MySQL and MariaDB ignore when comparing.
 """
 
 from __future__ import annotations
 
 import re
 
-from adk_store.errors import StoreConfigurationError
+from adk_store.errors import StoreConfigurationError, UnstorableValueError
+from adk_store.validation import text_problem
 
 DEFAULT_TABLE_PREFIX = "adk_"
 MAX_ID_LENGTH = 128
@@ -22,6 +25,8 @@ MAX_BRANCH_LENGTH = 1024
 # lower case on PostgreSQL, so mixed case would name different tables.
 # The length keeps the longest generated index name within PostgreSQL's 63.
 _PREFIX_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,23}")
+# Schema and column names we are given: the same rule, PostgreSQL's length.
+_IDENTIFIER_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,62}")
 
 
 def validate_table_prefix(prefix: str) -> str:
@@ -35,10 +40,36 @@ def validate_table_prefix(prefix: str) -> str:
     return prefix
 
 
-def check_id(field: str, value: object, limit: int = MAX_ID_LENGTH) -> str:
-    """Return ``value`` if it is a string that fits its column.
+def validate_identifier(what: str, name: object) -> str:
+    """Return ``name`` if it is a plain lower-case SQL identifier.
 
-    Raises ``ValueError`` naming the field and the limit before any SQL runs.
+    Names we are given are embedded in DDL and queries, so they are held to
+    a pattern that needs no quoting on any database, never escaped.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER_PATTERN.fullmatch(name):
+        raise StoreConfigurationError(
+            f"Invalid {what} {name!r}: use 1 to 63 characters, a lower-case letter first, "
+            "then lower-case letters, digits or underscores."
+        )
+    return name
+
+
+def validate_schema_name(name: object) -> str:
+    """Return ``name`` if it can name the PostgreSQL schema holding our tables."""
+    validate_identifier("schema name", name)
+    assert isinstance(name, str)
+    if name.startswith("pg_"):
+        raise StoreConfigurationError(
+            f"Invalid schema name {name!r}: names starting with 'pg_' are reserved by "
+            "PostgreSQL; choose another, such as 'agents'."
+        )
+    return name
+
+
+def check_id(field: str, value: object, limit: int = MAX_ID_LENGTH) -> str:
+    """Return ``value`` if it is a string that fits its column and every database keeps.
+
+    Raises ``ValueError`` naming the field and the problem before any SQL runs.
     """
     if not isinstance(value, str):
         raise ValueError(f"{field} must be a string, got {type(value).__name__}.")
@@ -46,6 +77,12 @@ def check_id(field: str, value: object, limit: int = MAX_ID_LENGTH) -> str:
         raise ValueError(
             f"{field} is {len(value)} characters long; the limit is {limit}. Use a shorter {field}."
         )
+    problem = text_problem(value)
+    if problem:
+        raise UnstorableValueError(f"{field} {value[:40]!r} {problem}")
+    # ADK strips session ids before they are used (see check_session_key).
+    if field != "session_id":
+        _refuse_trailing_space(field, value)
     return value
 
 
@@ -53,4 +90,20 @@ def check_session_key(app_name: object, user_id: object, session_id: object) -> 
     """Validate the three parts that identify a session."""
     check_id("app_name", app_name)
     check_id("user_id", user_id)
-    check_id("session_id", session_id)
+    _refuse_trailing_space("session_id", check_id("session_id", session_id))
+
+
+def _refuse_trailing_space(field: str, value: str) -> None:
+    """Refuse an id that MySQL and MariaDB would match with its unpadded form.
+
+    Their ``utf8mb4_bin`` collation compares text padded with spaces, so
+    ``'alice '`` finds the rows of ``'alice'``: another user's sessions. The id
+    is refused on every database, so the rule does not depend on where data lives.
+    """
+    if value.endswith(" "):
+        raise UnstorableValueError(
+            f"{field} {value[:40]!r} ends with a space. MySQL and MariaDB compare text "
+            f"ignoring trailing spaces, so it would name the same rows as "
+            f"{value.rstrip(' ')[:40]!r}; adk-store refuses such ids on every database. "
+            "Strip the id."
+        )

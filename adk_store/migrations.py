@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.engine import WRITE_INTENT, connect, redact
 from adk_store.errors import SchemaNotReadyError
+from adk_store.layout import TableLayout
 from adk_store.schema import ONLY_ON_DIALECT, build_schema
 
-PREFIX_ATTRIBUTE = "adk_store_table_prefix"
+LAYOUT_ATTRIBUTE = "adk_store_layout"
 
 
 def script_location() -> Path:
@@ -38,13 +39,20 @@ def script_location() -> Path:
     )
 
 
-def alembic_config(table_prefix: str, **attributes: Any) -> Config:
+def alembic_config(layout: TableLayout | str, **attributes: Any) -> Config:
     """An Alembic Config for our revisions, without any ini file."""
     config = Config()
     config.set_main_option("script_location", str(script_location()))
-    config.attributes[PREFIX_ATTRIBUTE] = build_schema(table_prefix).prefix
+    config.attributes[LAYOUT_ATTRIBUTE] = TableLayout.of(layout)
     config.attributes.update(attributes)
     return config
+
+
+def layout_in_context(config: Config) -> TableLayout:
+    """The layout the running migration creates or changes."""
+    layout = config.attributes[LAYOUT_ATTRIBUTE]
+    assert isinstance(layout, TableLayout)
+    return layout
 
 
 def include_object(
@@ -58,8 +66,7 @@ def include_object(
     from alembic import context
 
     if type_ == "table":
-        prefix = context.config.attributes[PREFIX_ATTRIBUTE]
-        return name in build_schema(prefix).table_names
+        return name in build_schema(layout_in_context(context.config)).table_names
     only_on = getattr(obj, "info", {}).get(ONLY_ON_DIALECT)
     return only_on is None or context.get_context().dialect.name == only_on
 
@@ -70,46 +77,55 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(connection: Connection, table_prefix: str) -> str | None:
+def version_table_options(layout: TableLayout) -> dict[str, Any]:
+    """Where Alembic keeps our revision: a table named after the prefix, in our schema."""
+    return {
+        "version_table": build_schema(layout).version_table,
+        "version_table_schema": layout.schema,
+    }
+
+
+def current_revision(connection: Connection, layout: TableLayout | str) -> str | None:
     """The revision the database is at, or None before the first upgrade."""
-    context = MigrationContext.configure(
-        connection, opts={"version_table": build_schema(table_prefix).version_table}
-    )
+    layout = TableLayout.of(layout)
+    layout.check_dialect(connection.dialect.name)
+    context = MigrationContext.configure(connection, opts=version_table_options(layout))
     return context.get_current_revision()
 
 
-async def upgrade(engine: AsyncEngine, table_prefix: str, revision: str = "head") -> None:
-    await _run(engine, table_prefix, lambda config: command.upgrade(config, revision))
+async def upgrade(engine: AsyncEngine, layout: TableLayout | str, revision: str = "head") -> None:
+    await _run(engine, layout, lambda config: command.upgrade(config, revision))
 
 
-async def downgrade(engine: AsyncEngine, table_prefix: str, revision: str = "base") -> None:
-    await _run(engine, table_prefix, lambda config: command.downgrade(config, revision))
+async def downgrade(engine: AsyncEngine, layout: TableLayout | str, revision: str = "base") -> None:
+    await _run(engine, layout, lambda config: command.downgrade(config, revision))
 
 
-async def current(engine: AsyncEngine, table_prefix: str) -> str | None:
+async def current(engine: AsyncEngine, layout: TableLayout | str) -> str | None:
     async with connect(engine) as connection:
-        return await connection.run_sync(current_revision, table_prefix)
+        return await connection.run_sync(current_revision, layout)
 
 
-async def ensure_current(engine: AsyncEngine, table_prefix: str) -> None:
+async def ensure_current(engine: AsyncEngine, layout: TableLayout | str) -> None:
     """Raise SchemaNotReadyError, naming the fix, unless the schema is at head."""
-    found = await current(engine, table_prefix)
+    layout = TableLayout.of(layout)
+    found = await current(engine, layout)
     head = head_revision()
     if found == head:
         return
     state = "has no adk-store tables" if found is None else f"is at revision {found}"
     raise SchemaNotReadyError(
-        f"The database {redact(engine.url)} {state} (table prefix {table_prefix!r}); "
+        f"The database {redact(engine.url)} {state} (table prefix {layout.prefix!r}"
+        f"{'' if layout.schema is None else f', schema {layout.schema!r}'}); "
         f"adk-store needs revision {head}. Run: adk-store db upgrade --url "
-        f"'{redact(engine.url)}' --table-prefix {table_prefix} "
-        "(or pass auto_migrate=True)."
+        f"'{redact(engine.url)}' {layout.describe()} (or pass auto_migrate=True)."
     )
 
 
-def offline_sql(url: str, table_prefix: str, revision: str = "head") -> str:
+def offline_sql(url: str, layout: TableLayout | str, revision: str = "head") -> str:
     """The DDL an upgrade would run, as SQL text for a DBA."""
     buffer = io.StringIO()
-    config = alembic_config(table_prefix, url=url)
+    config = alembic_config(layout, url=url)
     config.output_buffer = buffer
     command.upgrade(config, revision, sql=True)
     return buffer.getvalue()
@@ -122,18 +138,20 @@ _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
 )
 
 
-async def _run(engine: AsyncEngine, table_prefix: str, action: Any) -> None:
+async def _run(engine: AsyncEngine, layout: TableLayout | str, action: Any) -> None:
+    layout = TableLayout.of(layout)
+    layout.check_dialect(engine.dialect.name)
     turn = _turns.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     async with turn, connect(engine) as connection:
         connection = await connection.execution_options(**{WRITE_INTENT: True})
         async with connection.begin():
 
             def run(sync_connection: Connection) -> None:
-                action(alembic_config(table_prefix, connection=sync_connection))
+                action(alembic_config(layout, connection=sync_connection))
 
             await connection.run_sync(run)
 
 
-async def check(engine: AsyncEngine, table_prefix: str) -> None:
+async def check(engine: AsyncEngine, layout: TableLayout | str) -> None:
     """Raise ``alembic.util.AutogenerateDiffsDetected`` if the tables differ from the MetaData."""
-    await _run(engine, table_prefix, command.check)
+    await _run(engine, layout, command.check)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -34,6 +34,10 @@ class StoredSession:
     app_state: dict[str, Any] = field(default_factory=dict)
     user_state: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def version(self) -> SessionVersion:
+        return SessionVersion(self.revision, self.create_time)
 
     def merged_state(self) -> dict[str, Any]:
         """Session keys, then ``app:`` keys, then ``user:`` keys, as ADK merges them."""
@@ -64,6 +68,10 @@ class StateDeltas:
         return deltas
 
 
+# The earliest DATETIME MySQL accepts; nothing real sorts before it.
+_BEFORE_ANY_TIME = datetime(1000, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class ListingCursor:
     """Where a listing page ended: the sort key of its last session."""
@@ -74,8 +82,7 @@ class ListingCursor:
 
     @classmethod
     def before_everything(cls) -> ListingCursor:
-        # The earliest DATETIME MySQL accepts; nothing real sorts before it.
-        return cls(datetime(1000, 1, 1, tzinfo=UTC), "", "")
+        return cls(_BEFORE_ANY_TIME, "", "")
 
     @classmethod
     def after(cls, session: StoredSession) -> ListingCursor:
@@ -83,10 +90,66 @@ class ListingCursor:
 
 
 @dataclass(frozen=True)
+class EventCursor:
+    """Where a page of a user's events ended: session, time and id of its last event."""
+
+    session_id: str
+    timestamp: datetime
+    event_id: str
+
+    @classmethod
+    def before_everything(cls) -> EventCursor:
+        return cls("", _BEFORE_ANY_TIME, "")
+
+
+@dataclass(frozen=True)
+class UserEventRecord:
+    """One stored event of a user, with the session it belongs to."""
+
+    session_id: str
+    timestamp: datetime
+    event_data: dict[str, Any]
+
+    @property
+    def cursor(self) -> EventCursor:
+        return EventCursor(self.session_id, self.timestamp, str(self.event_data["id"]))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class SessionVersion:
+    """Which write of which session a copy was read at: revision and creation time.
+
+    The revision alone restarts at 0 when a session is deleted and created
+    again under the same id; with the creation time a copy of the deleted
+    session can never pass for the new one.
+    """
+
+    revision: int
+    create_time: datetime
+
+    @property
+    def marker(self) -> str:
+        """The form kept on ADK's ``Session`` (``_storage_update_marker``)."""
+        return f"{self.revision}:{(self.create_time - _EPOCH) // _MICROSECOND}"
+
+    @classmethod
+    def parse(cls, marker: str) -> SessionVersion | None:
+        """The version in ``marker``, or None if it is not one this store wrote."""
+        revision, _, created = marker.partition(":")
+        if not (revision.isdigit() and created.lstrip("-").isdigit()):
+            return None
+        return cls(int(revision), _EPOCH + int(created) * _MICROSECOND)
+
+
+@dataclass(frozen=True)
 class AppendOutcome:
     """What storage holds after an append."""
 
-    revision: int
+    version: SessionVersion
     duplicate: bool
 
 

@@ -28,8 +28,8 @@ from adk_store.identifiers import (
     MAX_BRANCH_LENGTH,
     MAX_ID_LENGTH,
     MAX_INVOCATION_ID_LENGTH,
-    validate_table_prefix,
 )
+from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.types import UtcDateTime, id_type, json_type
 
 # Tables rewritten on every append: free space in each page lets PostgreSQL
@@ -59,14 +59,24 @@ ONLY_ON_DIALECT = "adk_store_only_on"
 
 @dataclass(frozen=True)
 class StoreSchema:
-    """The tables for one table prefix."""
+    """The tables of one layout."""
 
-    prefix: str
+    layout: TableLayout
     metadata: MetaData
     sessions: Table
     events: Table
     app_states: Table
     user_states: Table
+
+    @property
+    def prefix(self) -> str:
+        return self.layout.prefix
+
+    @property
+    def owner_names(self) -> tuple[str, ...]:
+        """The owner column's name, if the layout has one: the first part of every key."""
+        owner = self.layout.owner_column
+        return () if owner is None else (owner.name,)
 
     @property
     def version_table(self) -> str:
@@ -75,17 +85,50 @@ class StoreSchema:
 
     @property
     def table_names(self) -> frozenset[str]:
-        return frozenset(self.metadata.tables)
+        """Our four tables (not the owner column's foreign-key target)."""
+        return frozenset(
+            table.name for table in (self.sessions, self.events, self.app_states, self.user_states)
+        )
+
+
+def owner_key_columns(owner: OwnerColumn | None) -> list[Column[Any]]:
+    """The owner column leading a primary key, with its foreign key if it has one."""
+    if owner is None:
+        return []
+    return [Column(owner.name, owner.sql_type(), primary_key=True, autoincrement=False)]
+
+
+def owner_foreign_key(
+    owner: OwnerColumn | None, table_name: str, schema: str | None
+) -> list[ForeignKeyConstraint]:
+    """The owner column's foreign key on ``table_name``, if it references a table."""
+    target = None if owner is None else owner.target(schema)
+    if owner is None or target is None:
+        return []
+    return [
+        ForeignKeyConstraint(
+            [owner.name],
+            [target],
+            name=f"fk_{table_name}_owner",
+            ondelete=owner.on_delete,
+        )
+    ]
 
 
 @lru_cache(maxsize=32)
-def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
-    """Declare the tables named with ``prefix`` (validated)."""
-    prefix = validate_table_prefix(prefix)
-    metadata = MetaData()
+def build_schema(layout: TableLayout | str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
+    """Declare the tables of ``layout`` (or of a bare, validated table prefix)."""
+    layout = TableLayout.of(layout)
+    prefix = layout.prefix
+    owner = layout.owner_column
+    owned = [owner.name] if owner is not None else []
+    metadata = MetaData(schema=layout.schema)
+    if owner is not None and owner.references is not None:
+        _declare_owner_target(metadata, owner)
     sessions = Table(
         f"{prefix}sessions",
         metadata,
+        *owner_key_columns(owner),
         Column("app_name", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("user_id", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("id", id_type(MAX_ID_LENGTH), primary_key=True),
@@ -93,7 +136,8 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
         Column("revision", BigInteger(), nullable=False),
         Column("create_time", UtcDateTime(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
-        Index(f"ix_{prefix}sessions_listing", "app_name", "user_id", "update_time", "id"),
+        Index(f"ix_{prefix}sessions_listing", *owned, "app_name", "user_id", "update_time", "id"),
+        *owner_foreign_key(owner, f"{prefix}sessions", layout.schema),
         **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )
@@ -107,6 +151,7 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
     events = Table(
         f"{prefix}events",
         metadata,
+        *owner_key_columns(owner),
         Column("app_name", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("user_id", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("session_id", id_type(MAX_ID_LENGTH), primary_key=True),
@@ -125,13 +170,19 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
         Column("error_code", id_type(MAX_AUTHOR_LENGTH), nullable=True),
         Column("error_message", Text(), nullable=True),
         ForeignKeyConstraint(
-            ["app_name", "user_id", "session_id"],
-            [sessions.c.app_name, sessions.c.user_id, sessions.c.id],
+            [*owned, "app_name", "user_id", "session_id"],
+            [
+                *(sessions.c[name] for name in owned),
+                sessions.c.app_name,
+                sessions.c.user_id,
+                sessions.c.id,
+            ],
             name=f"fk_{prefix}events_session",
             ondelete="CASCADE",
         ),
         Index(
             f"ix_{prefix}events_recent",
+            *owned,
             "app_name",
             "user_id",
             "session_id",
@@ -143,20 +194,41 @@ def build_schema(prefix: str = DEFAULT_TABLE_PREFIX) -> StoreSchema:
     app_states = Table(
         f"{prefix}app_states",
         metadata,
+        *owner_key_columns(owner),
         Column("app_name", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("state", json_type(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
+        *owner_foreign_key(owner, f"{prefix}app_states", layout.schema),
         **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )
     user_states = Table(
         f"{prefix}user_states",
         metadata,
+        *owner_key_columns(owner),
         Column("app_name", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("user_id", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("state", json_type(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
+        *owner_foreign_key(owner, f"{prefix}user_states", layout.schema),
         **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )
-    return StoreSchema(prefix, metadata, sessions, events, app_states, user_states)
+    return StoreSchema(layout, metadata, sessions, events, app_states, user_states)
+
+
+def _declare_owner_target(metadata: MetaData, owner: OwnerColumn) -> None:
+    """The application's table the owner column references, as far as the key goes.
+
+    Declared so the foreign key resolves; it is not one of ours, so neither
+    the migrations nor the drift check ever create or compare it.
+    """
+    target = owner.target(metadata.schema)
+    assert target is not None
+    *schema, table, column = target.split(".")
+    Table(
+        table,
+        metadata,
+        Column(column, owner.sql_type(), primary_key=True),
+        schema=schema[0] if schema else None,
+    )

@@ -1,4 +1,4 @@
-"""ADK's ``BaseSessionService`` on top of :class:`~adk_store.store.SessionStore`.
+"""ADK's ``BaseSessionService`` on top of `adk_store.store.SessionStore`.
 
 Behaviour follows ADK 2.13's own services (state scopes and merge order,
 ``GetSessionConfig``, listing order, ``temp:`` handling, idempotent
@@ -9,6 +9,7 @@ transaction per append and a revision compare-and-swap instead of timestamps.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +22,7 @@ from google.adk.sessions.base_session_service import (
     ListSessionsResponse,
 )
 from google.adk.sessions.session import Session
+from pydantic import BaseModel
 from sqlalchemy.engine import URL
 from typing_extensions import override
 
@@ -33,8 +35,16 @@ from adk_store.identifiers import (
     check_id,
     check_session_key,
 )
-from adk_store.records import ListingCursor, StateDeltas, StoredSession, to_datetime
+from adk_store.layout import OwnerColumn
+from adk_store.records import (
+    ListingCursor,
+    SessionVersion,
+    StateDeltas,
+    StoredSession,
+    to_datetime,
+)
 from adk_store.store import SessionStore
+from adk_store.validation import check_event, check_state
 
 
 class SessionPage(ListSessionsResponse):
@@ -43,13 +53,27 @@ class SessionPage(ListSessionsResponse):
     next_page_token: str | None = None
 
 
+class UserEvent(BaseModel):
+    """An event of a user, with the id of the session that holds it."""
+
+    session_id: str
+    event: Event
+
+
+class UserEventsPage(BaseModel):
+    """A page of a user's events and the token for the next one (None on the last page)."""
+
+    events: list[UserEvent]
+    next_page_token: str | None = None
+
+
 class SqlSessionService(BaseSessionService):
     """A durable, concurrency-safe ADK session service on any SQL database.
 
     ``SqlSessionService()`` with no arguments uses the embedded SQLite file
-    (see :func:`adk_store.engine.default_database_path`) and creates its
-    tables on first use. Pass a URL (or use :meth:`from_url`) for a server
-    database, or an existing :class:`SessionStore`.
+    (see `adk_store.engine.default_database_path`) and creates its
+    tables on first use. Pass a URL (or use `from_url`) for a server
+    database, or an existing `SessionStore`.
     """
 
     def __init__(
@@ -59,6 +83,9 @@ class SqlSessionService(BaseSessionService):
         store: SessionStore | None = None,
         auto_migrate: bool | None = None,
         table_prefix: str = DEFAULT_TABLE_PREFIX,
+        schema: str | None = None,
+        owner_column: OwnerColumn | None = None,
+        owner: Any = None,
         **engine_options: Any,
     ) -> None:
         if store is None:
@@ -66,7 +93,13 @@ class SqlSessionService(BaseSessionService):
                 # The embedded default must work with no setup at all.
                 auto_migrate = url is None
             store = SessionStore.from_url(
-                url, table_prefix=table_prefix, auto_migrate=auto_migrate, **engine_options
+                url,
+                table_prefix=table_prefix,
+                schema=schema,
+                owner_column=owner_column,
+                owner=owner,
+                auto_migrate=auto_migrate,
+                **engine_options,
             )
         elif url is not None or engine_options:
             raise ValueError("Pass either a store or a URL with engine options, not both.")
@@ -79,10 +112,26 @@ class SqlSessionService(BaseSessionService):
         *,
         auto_migrate: bool = False,
         table_prefix: str = DEFAULT_TABLE_PREFIX,
+        schema: str | None = None,
+        owner_column: OwnerColumn | None = None,
+        owner: Any = None,
         **engine_options: Any,
     ) -> SqlSessionService:
-        """A service on ``url``; with ``auto_migrate`` the schema is upgraded on first use."""
-        return cls(url, auto_migrate=auto_migrate, table_prefix=table_prefix, **engine_options)
+        """A service on ``url``; with ``auto_migrate`` the schema is upgraded on first use.
+
+        ``schema`` (PostgreSQL) and ``owner_column`` must name the layout the
+        tables were created with; ``owner`` binds the service to one owner,
+        whose sessions are the only ones it can see.
+        """
+        return cls(
+            url,
+            auto_migrate=auto_migrate,
+            table_prefix=table_prefix,
+            schema=schema,
+            owner_column=owner_column,
+            owner=owner,
+            **engine_options,
+        )
 
     async def close(self) -> None:
         await self.store.close()
@@ -109,6 +158,7 @@ class SqlSessionService(BaseSessionService):
     ) -> Session:
         session_id = _normalise_session_id(session_id) or str(uuid.uuid4())
         check_session_key(app_name, user_id, session_id)
+        check_state(state)
         stored = await self.store.create_session(
             app_name=app_name,
             user_id=user_id,
@@ -155,7 +205,7 @@ class SqlSessionService(BaseSessionService):
         page_size: int = 100,
         page_token: str | None = None,
     ) -> SessionPage:
-        """One page of :meth:`list_sessions`, in the same order, beyond ADK's interface.
+        """One page of `list_sessions`, in the same order, beyond ADK's interface.
 
         Pass the returned ``next_page_token`` to get the next page; it is None
         on the last page. Pages are keyset pages: each costs the same however
@@ -175,6 +225,58 @@ class SqlSessionService(BaseSessionService):
         return SessionPage(
             sessions=[_to_session(item) for item in stored], next_page_token=next_token
         )
+
+    async def list_user_events_page(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        page_size: int = 100,
+        page_token: str | None = None,
+    ) -> UserEventsPage:
+        """Every event of a user across all their sessions, a page per query.
+
+        For memory services, which otherwise list the sessions and then read
+        each one (a query per session). Events come session by session, in
+        order within each; pass ``next_page_token`` for the next page.
+        """
+        check_id("app_name", app_name)
+        check_id("user_id", user_id)
+        paging.check_page_size(page_size)
+        after = None
+        if page_token is not None:
+            after = paging.decode_events(page_token, app_name, user_id)
+        records = await self.store.list_user_events(
+            app_name=app_name, user_id=user_id, page_size=page_size + 1, after=after
+        )
+        next_token = None
+        if len(records) > page_size:
+            records = records[:page_size]
+            next_token = paging.encode_events(records[-1].cursor, app_name, user_id)
+        return UserEventsPage(
+            events=[
+                UserEvent(
+                    session_id=record.session_id, event=Event.model_validate(record.event_data)
+                )
+                for record in records
+            ],
+            next_page_token=next_token,
+        )
+
+    async def iter_user_events(
+        self, *, app_name: str, user_id: str, page_size: int = 100
+    ) -> AsyncIterator[UserEvent]:
+        """All of `list_user_events_page`, page after page."""
+        token: str | None = None
+        while True:
+            page = await self.list_user_events_page(
+                app_name=app_name, user_id=user_id, page_size=page_size, page_token=token
+            )
+            for item in page.events:
+                yield item
+            token = page.next_page_token
+            if token is None:
+                return
 
     @override
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> None:
@@ -198,7 +300,8 @@ class SqlSessionService(BaseSessionService):
         check_id("author", event.author, MAX_AUTHOR_LENGTH)
         if event.branch is not None:
             check_id("branch", event.branch, MAX_BRANCH_LENGTH)
-        expected_revision = _revision_of(session)
+        check_event(event)
+        expected = _version_of(session)
         # temp: keys reach the caller's copy for the rest of the invocation,
         # never storage.
         self._apply_temp_state(session, event)
@@ -207,15 +310,15 @@ class SqlSessionService(BaseSessionService):
             app_name=session.app_name,
             user_id=session.user_id,
             session_id=session.id,
-            expected_revision=expected_revision,
-            event_row=_event_row(event),
+            expected=expected,
+            event_row=event_row(event),
             deltas=StateDeltas.split(event.actions.state_delta if event.actions else None),
         )
         if outcome.duplicate:
             return event
         self._commit_event_to_session(session, event)
         session.last_update_time = event.timestamp
-        session._storage_update_marker = str(outcome.revision)
+        session._storage_update_marker = outcome.version.marker
         return event
 
 
@@ -233,17 +336,18 @@ def _normalise_session_id(session_id: str | None) -> str | None:
     return session_id.strip() or None
 
 
-def _revision_of(session: Session) -> int | None:
-    """The revision the caller's copy was read at (None: never read from storage)."""
+def _version_of(session: Session) -> SessionVersion | None:
+    """The version the caller's copy was read at (None: never read from storage)."""
     marker = session._storage_update_marker
     if marker is None:
         return None
-    if not marker.isdigit():
+    version = SessionVersion.parse(marker)
+    if version is None:
         raise StaleSessionError(
             f"Session {session.id} was not loaded from this store (its revision marker is "
             f"{marker!r}); fetch it with get_session before appending."
         )
-    return int(marker)
+    return version
 
 
 def _to_session(stored: StoredSession) -> Session:
@@ -255,11 +359,11 @@ def _to_session(stored: StoredSession) -> Session:
         events=[Event.model_validate(data) for data in stored.events],
         last_update_time=stored.update_time.timestamp(),
     )
-    session._storage_update_marker = str(stored.revision)
+    session._storage_update_marker = stored.version.marker
     return session
 
 
-def _event_row(event: Event) -> dict[str, Any]:
+def event_row(event: Event) -> dict[str, Any]:
     """The event as stored: the whole event as JSON plus its queryable columns."""
     data = event.model_dump(mode="json", exclude_none=True)
     return {

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Insert,
     Select,
     Table,
+    and_,
     bindparam,
     cast,
     exists,
@@ -97,7 +98,9 @@ def migration_lock(connection: Connection, key: str) -> Iterator[None]:
         yield
 
 
-def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
+def atomic_append(
+    schema: StoreSchema, dialect: Dialect, owner_values: dict[str, Any]
+) -> Select[Any] | None:
     """The whole append as one statement, where the database allows it (PostgreSQL).
 
     Data-modifying CTEs bump the session's revision under its compare-and-swap
@@ -108,40 +111,53 @@ def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
     without BEGIN/COMMIT: one round trip. Returns None on other databases.
 
     Parameters: ``key_app_name``, ``key_user_id``, ``key_session_id``,
-    ``expected_revision`` (None: no check), ``new_update_time``,
+    ``expected_revision`` and ``expected_create_time`` (None: no check), ``new_update_time``,
     ``session_delta``, ``app_delta``, ``user_delta`` and every event column
     but ``EVENT_PARTS_FROM_DOCUMENT`` as ``event_<column>`` (a parameter named like a column would be taken by
     SQLAlchemy as a value to SET in the nested DML).
-    The result row holds the new ``revision``, NULL when nothing was written.
+    The owner (``owner_values``, empty without an owner column) is bound into
+    the statement. The result row holds the new ``revision``, NULL when
+    nothing was written, and the session's ``create_time``.
     """
     if not (isinstance(dialect, PGDialect) and dialect.name == "postgresql"):
         return None
     s, e = schema.sessions, schema.events
+    owned = list(schema.owner_names)
     expected = bindparam("expected_revision", type_=BigInteger)
+    created = bindparam("expected_create_time", type_=s.c.create_time.type)
     when = bindparam("new_update_time", type_=s.c.update_time.type)
     bumped = (
         update(s)
         .where(
+            *(s.c[name] == value for name, value in owner_values.items()),
             s.c.app_name == bindparam("key_app_name"),
             s.c.user_id == bindparam("key_user_id"),
             s.c.id == bindparam("key_session_id"),
-            or_(expected.is_(None), s.c.revision == expected),
+            or_(expected.is_(None), and_(s.c.revision == expected, s.c.create_time == created)),
         )
         .values(
             state=s.c.state.op("||")(bindparam("session_delta", type_=s.c.state.type)),
             revision=s.c.revision + 1,
             update_time=when,
         )
-        .returning(s.c.app_name, s.c.user_id, s.c.id, s.c.revision)
+        .returning(
+            *(s.c[name] for name in owned),
+            s.c.app_name,
+            s.c.user_id,
+            s.c.id,
+            s.c.revision,
+            s.c.create_time,
+        )
         .cte("bumped")
     )
     merged = [
-        _merge_scope_from(schema.app_states, bumped, ["app_name"], "app_delta", when),
-        _merge_scope_from(schema.user_states, bumped, ["app_name", "user_id"], "user_delta", when),
+        _merge_scope_from(schema.app_states, bumped, [*owned, "app_name"], "app_delta", when),
+        _merge_scope_from(
+            schema.user_states, bumped, [*owned, "app_name", "user_id"], "user_delta", when
+        ),
     ]
-    event_columns = [
-        c.name for c in e.columns if c.name not in ("app_name", "user_id", "session_id")
-    ]
+    key_columns = [*owned, "app_name", "user_id", "session_id"]
+    event_columns = [c.name for c in e.columns if c.name not in key_columns]
     event_data = bindparam("event_event_data", type_=e.c.event_data.type)
 
     def value_of(name: str) -> Any:
@@ -154,6 +170,7 @@ def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
         )
 
     event_values = select(
+        *(bumped.c[name] for name in owned),
         bumped.c.app_name,
         bumped.c.user_id,
         bumped.c.id,
@@ -161,7 +178,7 @@ def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
     )
     inserted = (
         insert(e)
-        .from_select(["app_name", "user_id", "session_id", *event_columns], event_values)
+        .from_select([*key_columns, *event_columns], event_values)
         .returning(e.c.id)
         .cte("inserted_event")
     )
@@ -171,6 +188,7 @@ def atomic_append(schema: StoreSchema, dialect: Dialect) -> Select[Any] | None:
     ]
     return select(
         select(bumped.c.revision).scalar_subquery().label("revision"),
+        select(bumped.c.create_time).scalar_subquery().label("create_time"),
         *(count.label(f"written_{index}") for index, count in enumerate(written)),
     )
 

@@ -42,9 +42,18 @@ from adk_store.engine import (
     has_single_writer,
     is_single_connection,
 )
-from adk_store.errors import DuplicateEventError
+from adk_store.errors import DuplicateEventError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
-from adk_store.records import AppendOutcome, ListingCursor, StateDeltas, StoredSession
+from adk_store.layout import OwnerColumn, TableLayout
+from adk_store.records import (
+    AppendOutcome,
+    EventCursor,
+    ListingCursor,
+    SessionVersion,
+    StateDeltas,
+    StoredSession,
+    UserEventRecord,
+)
 from adk_store.schema import build_schema
 from adk_store.statements import EVENT_PARTS_FROM_DOCUMENT, atomic_append, insert_if_absent
 
@@ -52,10 +61,10 @@ from adk_store.statements import EVENT_PARTS_FROM_DOCUMENT, atomic_append, inser
 class SessionStore:
     """Sessions, events and scoped state in SQL tables named with a prefix.
 
-    Create it over an existing ``AsyncEngine`` or with :meth:`from_url`. The
+    Create it over an existing ``AsyncEngine`` or with `from_url`. The
     schema must be at the current revision: with ``auto_migrate=True`` the
     store upgrades it before its first query, otherwise it checks and raises
-    :class:`~adk_store.errors.SchemaNotReadyError` naming the command to run.
+    `adk_store.errors.SchemaNotReadyError` naming the command to run.
     """
 
     def __init__(
@@ -63,15 +72,19 @@ class SessionStore:
         engine: AsyncEngine,
         *,
         table_prefix: str = DEFAULT_TABLE_PREFIX,
+        schema: str | None = None,
+        owner_column: OwnerColumn | None = None,
+        owner: Any = None,
         auto_migrate: bool = False,
         owns_engine: bool = False,
     ) -> None:
         self.engine = engine
-        self.schema = build_schema(table_prefix)
+        self.layout = TableLayout(prefix=table_prefix, schema=schema, owner_column=owner_column)
+        self.layout.check_dialect(engine.dialect.name)
+        self.schema = build_schema(self.layout)
+        self.owner_values: dict[str, Any] = _owner_values(owner_column, owner)
         self.auto_migrate = auto_migrate
         self._owns_engine = owns_engine
-        # Filled in by the owner column (multi-tenant) option.
-        self.owner_values: dict[str, Any] = {}
         self._ready = False
         self._ready_lock = asyncio.Lock()
         # One shared connection (in-memory SQLite) holds one transaction.
@@ -87,16 +100,28 @@ class SessionStore:
         url: str | URL | None = None,
         *,
         table_prefix: str = DEFAULT_TABLE_PREFIX,
+        schema: str | None = None,
+        owner_column: OwnerColumn | None = None,
+        owner: Any = None,
         auto_migrate: bool = False,
         **engine_options: Any,
     ) -> SessionStore:
         """A store that owns an engine made for ``url`` (embedded SQLite if None)."""
-        return cls(
-            create_engine(url, **engine_options),
-            table_prefix=table_prefix,
-            auto_migrate=auto_migrate,
-            owns_engine=True,
-        )
+        engine = create_engine(url, **engine_options)
+        try:
+            return cls(
+                engine,
+                table_prefix=table_prefix,
+                schema=schema,
+                owner_column=owner_column,
+                owner=owner,
+                auto_migrate=auto_migrate,
+                owns_engine=True,
+            )
+        except BaseException:
+            # Nothing has connected yet, but the pool must not outlive the error.
+            engine.sync_engine.dispose()
+            raise
 
     async def close(self) -> None:
         """Release pooled connections, if this store created the engine."""
@@ -111,23 +136,18 @@ class SessionStore:
         a = self.schema.app_states
         u = self.schema.user_states
         dialect = self.engine.dialect
-        session_key = _key(s, app_name="app_name", user_id="user_id", id="session_id")
-        event_key = and_(
-            _key(e, app_name="app_name", user_id="user_id", session_id="session_id"),
-            e.c.id == bindparam("key_event_id"),
+        session_key = self._key(s, app_name="app_name", user_id="user_id", id="session_id")
+        event_key = self._key(
+            e, app_name="app_name", user_id="user_id", session_id="session_id", id="event_id"
         )
         existing_event = select(e.c.event_data).where(event_key).scalar_subquery()
 
         self._insert_session = insert(s)
-        self._probe_session = select(s.c.revision, existing_event.label("existing_event")).where(
-            session_key
-        )
+        self._probe_session = select(
+            s.c.revision, s.c.create_time, existing_event.label("existing_event")
+        ).where(session_key)
         self._lock_session = self._probe_session.with_for_update()
-        self._lock_session_with_state = (
-            select(s.c.revision, s.c.state, existing_event.label("existing_event"))
-            .where(session_key)
-            .with_for_update()
-        )
+        self._lock_session_with_state = self._probe_session.add_columns(s.c.state).with_for_update()
         self._bump_session = (
             update(s)
             .where(session_key, s.c.revision == bindparam("expected_revision"))
@@ -147,14 +167,14 @@ class SessionStore:
                 u.c.state.label("user_state"),
             )
             .select_from(
-                s.outerjoin(a, a.c.app_name == s.c.app_name).outerjoin(
-                    u, and_(u.c.app_name == s.c.app_name, u.c.user_id == s.c.user_id)
+                s.outerjoin(a, self._same_owner(a, s, "app_name")).outerjoin(
+                    u, self._same_owner(u, s, "app_name", "user_id")
                 )
             )
             .where(session_key)
         )
         events_of_session = select(e.c.event_data).where(
-            _key(e, app_name="app_name", user_id="user_id", session_id="session_id")
+            self._key(e, app_name="app_name", user_id="user_id", session_id="session_id")
         )
         newest_first = (e.c.timestamp.desc(), e.c.id.desc())
         since = e.c.timestamp >= bindparam("after")
@@ -179,10 +199,8 @@ class SessionStore:
         )
         listing = (
             select(*listing_columns)
-            .select_from(
-                s.outerjoin(u, and_(u.c.app_name == s.c.app_name, u.c.user_id == s.c.user_id))
-            )
-            .where(s.c.app_name == bindparam("key_app_name"))
+            .select_from(s.outerjoin(u, self._same_owner(u, s, "app_name", "user_id")))
+            .where(self._key(s, app_name="app_name"))
             .order_by(s.c.update_time, s.c.user_id, s.c.id)
         )
         after_time = bindparam("after_time", type_=s.c.update_time.type)
@@ -206,15 +224,59 @@ class SessionStore:
             self._list_sessions[(one_user, False)] = base
             self._list_sessions[(one_user, True)] = base.where(past_cursor).limit(limit)
 
-        self._atomic_append = atomic_append(self.schema, dialect)
+        user_events = select(e.c.session_id, e.c.timestamp, e.c.event_data).where(
+            self._key(e, app_name="app_name", user_id="user_id")
+        )
+        event_time = bindparam("after_time", type_=e.c.timestamp.type)
+        after_session: BindParameter[str] = bindparam("after_session")
+        past_event = or_(
+            e.c.session_id > after_session,
+            and_(
+                e.c.session_id == after_session,
+                or_(
+                    e.c.timestamp > event_time,
+                    and_(e.c.timestamp == event_time, e.c.id > bindparam("after_event")),
+                ),
+            ),
+        )
+        # In the order of the events index, so a page is one range scan.
+        self._user_events_page = (
+            user_events.where(past_event)
+            .order_by(e.c.session_id, e.c.timestamp, e.c.id)
+            .limit(limit)
+        )
+
+        self._atomic_append = atomic_append(self.schema, dialect, self.owner_values)
         self._scopes = {
-            "app": _ScopeStatements(a, (a.c.app_name,), dialect),
-            "user": _ScopeStatements(u, (u.c.app_name, u.c.user_id), dialect),
+            "app": _ScopeStatements(self._key(a, app_name="app_name"), a, dialect),
+            "user": _ScopeStatements(
+                self._key(u, app_name="app_name", user_id="user_id"), u, dialect
+            ),
         }
 
-    def owner_filter(self, table: Table) -> list[ColumnElement[bool]]:
-        """Conditions that keep a query on ``table`` to this store's owner."""
+    def owner_filter(self, table: Any) -> list[ColumnElement[bool]]:
+        """Conditions that keep a query on ``table`` to this store's owner (none without one).
+
+        The owner is a bound parameter carrying its value, so statements built
+        once keep it without being passed it on every execution.
+        """
         return [table.c[name] == value for name, value in self.owner_values.items()]
+
+    def _key(self, table: Table, **columns: str) -> ColumnElement[bool]:
+        """Equality on the owner and the key columns, bound to ``key_<name>`` parameters.
+
+        Key parameters never share a column's name: an UPDATE would otherwise
+        take a parameter named like a column as a value to SET.
+        """
+        return and_(
+            *self.owner_filter(table),
+            *(table.c[column] == bindparam(f"key_{param}") for column, param in columns.items()),
+        )
+
+    def _same_owner(self, left: Table, right: Table, *columns: str) -> ColumnElement[bool]:
+        """A join condition on ``columns`` and the owner column."""
+        names = (*self.schema.owner_names, *columns)
+        return and_(*(left.c[name] == right.c[name] for name in names))
 
     def statements(self) -> dict[str, Executable]:
         """Every statement this store runs, by name: for inspection and dialect checks."""
@@ -224,6 +286,8 @@ class SessionStore:
                 found[name.lstrip("_")] = value
         for flags, statement in self._select_events.items():
             found[f"select_events{flags}"] = statement
+        for flags, statement in self._list_sessions.items():
+            found[f"list_sessions{flags}"] = statement
         for scope, statements in self._scopes.items():
             for name, value in vars(statements).items():
                 found[f"{scope}_{name}"] = value
@@ -239,16 +303,18 @@ class SessionStore:
             if self._ready:
                 return
             if self.auto_migrate:
-                await migrations.upgrade(self.engine, self.schema.prefix)
-            await migrations.ensure_current(self.engine, self.schema.prefix)
+                await migrations.upgrade(self.engine, self.layout)
+            await migrations.ensure_current(self.engine, self.layout)
             self._ready = True
 
     @asynccontextmanager
-    async def _unit(
+    async def unit_of_work(
         self, *, write: bool = False, autocommit: bool = False
     ) -> AsyncIterator[AsyncConnection]:
-        """A connection for one unit of work.
+        """A connection for one unit of work, for code that runs its own queries on the tables.
 
+        It waits for the schema check and queues like the store's own work
+        (one writer at a time on SQLite, one connection for in-memory SQLite).
         ``write`` begins a transaction that will write (SQLite takes its write
         lock at BEGIN); ``autocommit`` runs each statement on its own, for
         reads and single-statement writes that need no BEGIN/COMMIT round
@@ -283,6 +349,7 @@ class SessionStore:
         including when a concurrent creator inserted it first.
         """
         row = {
+            **self.owner_values,
             "app_name": app_name,
             "user_id": user_id,
             "id": session_id,
@@ -292,7 +359,7 @@ class SessionStore:
             "update_time": now,
         }
         try:
-            async with self._unit(write=True) as connection:
+            async with self.unit_of_work(write=True) as connection:
                 await connection.execute(self._insert_session, row)
                 app_state = await self._merge_scope(
                     connection, "app", {"app_name": app_name}, deltas.app, now
@@ -333,7 +400,7 @@ class SessionStore:
         caller's next append is refused as stale rather than forking history.
         """
         key = _session_params(app_name, user_id, session_id)
-        async with self._unit(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True) as connection:
             row = (await connection.execute(self._select_session, key)).one_or_none()
             if row is None:
                 return None
@@ -381,7 +448,7 @@ class SessionStore:
                 after_user=cursor.user_id,
                 after_id=cursor.session_id,
             )
-        async with self._unit(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True) as connection:
             app_state = await self._read_scope(connection, "app", {"app_name": app_name})
             statement = self._list_sessions[(user_id is not None, page_size is not None)]
             rows = (await connection.execute(statement, params)).all()
@@ -400,21 +467,49 @@ class SessionStore:
             for row in rows
         ]
 
+    async def list_user_events(
+        self,
+        *,
+        app_name: str,
+        user_id: str,
+        page_size: int,
+        after: EventCursor | None = None,
+    ) -> list[UserEventRecord]:
+        """One page of every event of a user, across all their sessions, in one query.
+
+        Events come session by session, oldest first within a session; pass
+        the ``cursor`` of the last record to get the next page. This is what a
+        memory service needs to ingest a user's history without one query per
+        session.
+        """
+        cursor = after or EventCursor.before_everything()
+        params = {
+            "key_app_name": app_name,
+            "key_user_id": user_id,
+            "after_session": cursor.session_id,
+            "after_time": cursor.timestamp,
+            "after_event": cursor.event_id,
+            "limit": page_size,
+        }
+        async with self.unit_of_work(autocommit=True) as connection:
+            rows = (await connection.execute(self._user_events_page, params)).all()
+        return [UserEventRecord(row.session_id, row.timestamp, row.event_data) for row in rows]
+
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> bool:
         """Delete the session and (by cascade) its events; False if it did not exist."""
         key = _session_params(app_name, user_id, session_id)
-        async with self._unit(write=True) as connection:
+        async with self.unit_of_work(write=True) as connection:
             result = await connection.execute(self._delete_session, key)
         return bool(result.rowcount)
 
     async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
-        async with self._unit(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True) as connection:
             return await self._read_scope(
                 connection, "user", {"app_name": app_name, "user_id": user_id}
             )
 
     async def get_app_state(self, *, app_name: str) -> dict[str, Any]:
-        async with self._unit(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True) as connection:
             return await self._read_scope(connection, "app", {"app_name": app_name})
 
     # -- events -----------------------------------------------------------
@@ -425,24 +520,26 @@ class SessionStore:
         app_name: str,
         user_id: str,
         session_id: str,
-        expected_revision: int | None,
+        expected: SessionVersion | None,
         event_row: dict[str, Any],
         deltas: StateDeltas,
     ) -> AppendOutcome:
         """Store one event and its state changes atomically.
 
-        ``expected_revision`` is the revision the caller's copy was read at;
-        if storage has moved on, ``StaleSessionError`` is raised and nothing
-        is written. ``None`` appends to whatever storage holds. An event id
+        ``expected`` is the version the caller's copy was read at; if storage
+        has moved on (or the session was deleted and created again),
+        ``StaleSessionError`` is raised and nothing is written. ``None``
+        appends to whatever storage holds. An event id
         already in the session is a no-op when the stored event is identical
-        and a :class:`DuplicateEventError` otherwise.
+        and a `DuplicateEventError` otherwise.
         """
         key = _session_params(app_name, user_id, session_id)
         if self._atomic_append is None:
-            return await self._append_in_steps(key, expected_revision, event_row, deltas)
+            return await self._append_in_steps(key, expected, event_row, deltas)
         params = dict(
             key,
-            expected_revision=expected_revision,
+            expected_revision=None if expected is None else expected.revision,
+            expected_create_time=None if expected is None else expected.create_time,
             new_update_time=event_row["timestamp"],
             session_delta=deltas.session,
             app_delta=deltas.app,
@@ -454,38 +551,39 @@ class SessionStore:
             },
         )
         conflict: IntegrityError | None = None
+        written = None
         try:
-            async with self._unit(autocommit=True) as connection:
-                revision = (await connection.execute(self._atomic_append, params)).scalar()
+            async with self.unit_of_work(autocommit=True) as connection:
+                written = (await connection.execute(self._atomic_append, params)).one()
         except IntegrityError as exc:
-            conflict, revision = exc, None
-        if revision is not None:
-            return AppendOutcome(revision=revision, duplicate=False)
-        async with self._unit(autocommit=True) as connection:
+            conflict = exc
+        if written is not None and written.revision is not None:
+            return AppendOutcome(SessionVersion(written.revision, written.create_time), False)
+        async with self.unit_of_work(autocommit=True) as connection:
             probe = await self._probe(connection, key, event_row)
         # Only the event's primary key can conflict; anything else is not ours to explain.
         if conflict is not None and (probe is None or probe.existing_event is None):
             raise conflict
-        return self._refusal(key, probe, expected_revision, event_row)
+        return self._refusal(key, probe, expected, event_row)
 
     async def _append_in_steps(
         self,
         key: dict[str, str],
-        expected_revision: int | None,
+        expected: SessionVersion | None,
         event_row: dict[str, Any],
         deltas: StateDeltas,
     ) -> AppendOutcome:
         """The portable append: lock, check, then one statement per table."""
         timestamp = event_row["timestamp"]
-        async with self._unit(write=True) as connection:
+        async with self.unit_of_work(write=True) as connection:
             lock = self._lock_session_with_state if deltas.session else self._lock_session
             row = await self._probe(connection, key, event_row, lock)
             if (
                 row is None
                 or row.existing_event is not None
-                or expected_revision not in (None, row.revision)
+                or expected not in (None, SessionVersion(row.revision, row.create_time))
             ):
-                return self._refusal(key, row, expected_revision, event_row)
+                return self._refusal(key, row, expected, event_row)
             bump: dict[str, Any] = dict(
                 key,
                 expected_revision=row.revision,
@@ -504,13 +602,14 @@ class SessionStore:
             await connection.execute(
                 self._insert_event,
                 {
+                    **self.owner_values,
                     "app_name": key["key_app_name"],
                     "user_id": key["key_user_id"],
                     "session_id": key["key_session_id"],
                     **event_row,
                 },
             )
-        return AppendOutcome(revision=row.revision + 1, duplicate=False)
+        return AppendOutcome(SessionVersion(row.revision + 1, row.create_time), False)
 
     async def _probe(
         self,
@@ -527,7 +626,10 @@ class SessionStore:
 
     @staticmethod
     def _refusal(
-        key: dict[str, str], probe: Any, expected_revision: int | None, event_row: dict[str, Any]
+        key: dict[str, str],
+        probe: Any,
+        expected: SessionVersion | None,
+        event_row: dict[str, Any],
     ) -> AppendOutcome:
         """Why an append cannot be written: raise the matching error, or report a re-delivery."""
         session_id = key["key_session_id"]
@@ -538,14 +640,20 @@ class SessionStore:
             )
         if probe.existing_event is not None:
             if probe.existing_event == event_row["event_data"]:
-                return AppendOutcome(revision=probe.revision, duplicate=True)
+                return AppendOutcome(SessionVersion(probe.revision, probe.create_time), True)
             raise DuplicateEventError(
                 f"Event {event_row['id']} is already stored in session {session_id} with "
                 "different content; give a new event a new id."
             )
+        assert expected is not None, "only a versioned copy can be stale"
+        if expected.create_time != probe.create_time:
+            raise StaleSessionError(
+                f"Session {session_id} was deleted and created again since this copy was "
+                "read. Fetch it again with get_session and retry."
+            )
         raise StaleSessionError(
             f"Session {session_id} was modified in storage (revision {probe.revision}, "
-            f"this copy was read at revision {expected_revision}). Fetch it again with "
+            f"this copy was read at revision {expected.revision}). Fetch it again with "
             "get_session and retry."
         )
 
@@ -575,7 +683,9 @@ class SessionStore:
         statements = self._scopes[scope]
         if not delta:
             return await self._read_scope(connection, scope, key)
-        await connection.execute(statements.ensure, dict(key, state={}, update_time=now))
+        await connection.execute(
+            statements.ensure, dict(self.owner_values, **key, state={}, update_time=now)
+        )
         current = (await connection.execute(statements.lock, _key_params(key))).scalar_one()
         merged = {**current, **delta}
         await connection.execute(
@@ -587,27 +697,32 @@ class SessionStore:
 class _ScopeStatements:
     """Read, lock, create and write statements for one scoped-state table."""
 
-    def __init__(self, table: Table, key_columns: tuple[Any, ...], dialect: Any) -> None:
-        where = [column == bindparam(f"key_{column.name}") for column in key_columns]
-        self.read = select(table.c.state).where(*where)
+    def __init__(self, where: ColumnElement[bool], table: Table, dialect: Any) -> None:
+        self.read = select(table.c.state).where(where)
         self.lock = self.read.with_for_update()
         self.ensure = insert_if_absent(table, dialect)
         self.write = (
             update(table)
-            .where(*where)
+            .where(where)
             .values(state=bindparam("new_state"), update_time=bindparam("new_update_time"))
         )
 
 
-def _key(table: Table, **columns: str) -> Any:
-    """Equality on key columns, bound to ``key_<name>`` parameters.
-
-    Key parameters never share a column's name: an UPDATE would otherwise take
-    a parameter named like a column as a value to SET.
-    """
-    return and_(
-        *(table.c[column] == bindparam(f"key_{param}") for column, param in columns.items())
-    )
+def _owner_values(owner_column: OwnerColumn | None, owner: Any) -> dict[str, Any]:
+    """The owner column's value for every row, checked before any SQL runs."""
+    if owner_column is None:
+        if owner is not None:
+            raise StoreConfigurationError(
+                "An owner was given but the layout has no owner column; pass owner_column "
+                "as well (the same one the tables were created with)."
+            )
+        return {}
+    if owner is None:
+        raise StoreConfigurationError(
+            f"The tables have an owner column ({owner_column.name}); a store serves one "
+            "owner: pass owner=... (--owner on the command line)."
+        )
+    return {owner_column.name: owner_column.check_value(owner)}
 
 
 def _session_params(app_name: str, user_id: str, session_id: str) -> dict[str, str]:

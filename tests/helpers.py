@@ -7,9 +7,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from google.adk.events import Event, EventActions
+from google.adk.sessions import Session
 from google.genai import types
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adk_store.records import SessionVersion
 
 
 def make_event(
@@ -44,3 +47,10 @@ def recorded_statements(engine: AsyncEngine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def revision_of(session: Session) -> int:
+    """The store revision a session copy was read at, from its marker."""
+    version = SessionVersion.parse(session._storage_update_marker or "")
+    assert version is not None, f"not a store marker: {session._storage_update_marker!r}"
+    return version.revision

@@ -13,7 +13,7 @@ import pytest
 from conftest import Database
 from google.adk.errors import StaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
-from helpers import make_event
+from helpers import make_event, revision_of
 
 from adk_store import SqlSessionService
 
@@ -115,7 +115,7 @@ async def test_retrying_writers_all_land_in_order(
     for i in range(4):
         mine = [t for t in texts if t.startswith(f"w{i}-")]
         assert mine == [f"w{i}-{j}" for j in range(6)]
-    assert stored._storage_update_marker == str(len(texts))
+    assert revision_of(stored) == len(texts)
 
 
 async def test_racing_creators_get_exactly_one_success(

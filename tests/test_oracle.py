@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from adk_store import SessionStore, SqlSessionService, StoreConnectionError
+from adk_store import OwnerColumn, SessionStore, SqlSessionService, StoreConnectionError
 from adk_store.cli import app
 from adk_store.engine import create_engine
 
@@ -85,3 +85,22 @@ def test_before_21c_json_is_stored_as_blob(oracle_store: SessionStore) -> None:
     ddl = str(CreateTable(oracle_store.schema.events).compile(dialect=dialect))
     assert "event_data BLOB NOT NULL" in ddl
     assert "partial SMALLINT" in ddl
+
+
+def test_owner_column_layout_compiles_for_oracle() -> None:
+    """The owner column leads every key and filter in the DDL and the statements."""
+    owner = OwnerColumn("tenant_id", type="bigint", references="tenants.id")
+    store = SessionStore(create_engine(ORACLE_URL), owner_column=owner, owner=7)
+    compiled = {
+        name: str(statement.compile(dialect=store.engine.dialect))
+        for name, statement in store.statements().items()
+    }
+    for name in ("select_session", "delete_session", "lock_session", "user_lock", "app_read"):
+        assert "tenant_id = :tenant_id_1" in compiled[name], name
+    assert "user_events_page" in compiled
+    result = CliRunner().invoke(
+        app, ["db", "sql", "--url", ORACLE_URL, "--owner-column", owner.spec]
+    )
+    assert result.exit_code == 0, result.output
+    assert "PRIMARY KEY (tenant_id, app_name, user_id, session_id, id)" in result.output
+    assert "FOREIGN KEY(tenant_id) REFERENCES tenants (id) ON DELETE CASCADE" in result.output

@@ -15,7 +15,7 @@ from google.adk.events import Event, EventActions
 from google.adk.sessions.base_session_service import GetSessionConfig
 from google.adk.sessions.session import Session
 from google.genai import types
-from helpers import make_event, recorded_statements
+from helpers import make_event, recorded_statements, revision_of
 from sqlalchemy import func, select
 
 from adk_store import DuplicateEventError, SqlSessionService
@@ -355,7 +355,7 @@ async def test_failed_append_leaves_nothing_behind(service: SqlSessionService) -
     stored = await _get(service, session)
     assert stored.state == {"k": 0}
     assert stored.events == []
-    assert stored._storage_update_marker == "0"
+    assert revision_of(stored) == 0
 
 
 async def test_delete_cascades_to_events(service: SqlSessionService) -> None:
@@ -485,7 +485,7 @@ async def test_unmarked_session_appends_on_current_storage(service: SqlSessionSe
     handmade = Session(id="m", app_name=APP, user_id=USER)
     await service.append_event(handmade, make_event(delta={"j": 2}))
     assert (await _get(service, created)).state == {"k": 1, "j": 2}
-    assert handmade._storage_update_marker == "2"
+    assert revision_of(handmade) == 2
 
 
 async def test_foreign_marker_is_refused(service: SqlSessionService) -> None:

@@ -157,6 +157,14 @@ class PostgresServer:
         """Restart the server (fast shutdown: clients are disconnected)."""
         self._pg_ctl("-m", "fast", "restart")
 
+    def crash_restart(self) -> None:
+        """Restart with an immediate shutdown: backends die, recovery replays the WAL.
+
+        Like a crash of the server processes; with ``durable`` servers every
+        commit acknowledged before it is there afterwards.
+        """
+        self._pg_ctl("-m", "immediate", "restart")
+
     def stop(self) -> None:
         self._pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
@@ -169,6 +177,7 @@ class MariaDBServer:
     root: Path
     port: int
     process: subprocess.Popen[bytes]
+    durable: bool = True
 
     @classmethod
     def start(cls, *, durable: bool = True) -> MariaDBServer:
@@ -198,40 +207,22 @@ class MariaDBServer:
             capture_output=True,
         )
         port = free_port()
-        process = subprocess.Popen(
-            _as_service_user(
-                "mysql",
-                [
-                    "/usr/sbin/mariadbd",
-                    "--no-defaults",
-                    f"--datadir={data}",
-                    f"--socket={root / 'sock'}",
-                    f"--port={port}",
-                    "--bind-address=127.0.0.1",
-                    f"--pid-file={root / 'pid'}",
-                    f"--log-error={root / 'error.log'}",
-                    f"--tmpdir={root}",
-                    "--character-set-server=utf8mb4",
-                    "--collation-server=utf8mb4_bin",
-                    "--max-connections=300",
-                    f"--innodb-flush-log-at-trx-commit={1 if durable else 2}",
-                    "--skip-log-bin",
-                ],
-            ),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        server = cls(root, port, process)
+        process = _launch_mariadbd(root, port, durable)
+        server = cls(root, port, process, durable)
+        server._wait_until_ready()
+        return server
+
+    def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if server._client("SELECT 1", check=False).returncode == 0:
-                return server
-            if process.poll() is not None:
+            if self._client("SELECT 1", check=False).returncode == 0:
+                return
+            if self.process.poll() is not None:
                 break
             time.sleep(0.2)
-        log = (root / "error.log").read_text() if (root / "error.log").exists() else ""
-        raise RuntimeError(f"MariaDB did not start: {log[-2000:]}")
+        log = self.root / "error.log"
+        text = log.read_text() if log.exists() else ""
+        raise RuntimeError(f"MariaDB did not start: {text[-2000:]}")
 
     def _client(self, sql: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -256,6 +247,22 @@ class MariaDBServer:
         self._client(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
         return name
 
+    def kill(self) -> None:
+        """Kill the server with SIGKILL, as a crash would: no shutdown, no flush."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        """Start the server again on the same data and port (after `kill`).
+
+        InnoDB recovers from its redo log first; with ``durable`` every
+        commit acknowledged before the kill is there afterwards.
+        """
+        if self.process.poll() is None:
+            self.kill()
+        self.process = _launch_mariadbd(self.root, self.port, self.durable)
+        self._wait_until_ready()
+
     def stop(self) -> None:
         # A clean shutdown through the socket; the server runs under runuser
         # in its own process group, which is killed if it does not exit.
@@ -276,3 +283,34 @@ class MariaDBServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _launch_mariadbd(root: Path, port: int, durable: bool) -> subprocess.Popen[bytes]:
+    """Start mariadbd on ``root``'s data, detached in its own process group."""
+    return subprocess.Popen(
+        _as_service_user(
+            "mysql",
+            [
+                "/usr/sbin/mariadbd",
+                "--no-defaults",
+                f"--datadir={root / 'data'}",
+                f"--socket={root / 'sock'}",
+                f"--port={port}",
+                "--bind-address=127.0.0.1",
+                f"--pid-file={root / 'pid'}",
+                f"--log-error={root / 'error.log'}",
+                f"--tmpdir={root}",
+                "--character-set-server=utf8mb4",
+                "--collation-server=utf8mb4_bin",
+                "--max-connections=300",
+                # MySQL 8's default; MariaDB's 16M cuts off a 10 MB event, whose
+                # INSERT carries the event document and its content column.
+                "--max-allowed-packet=64M",
+                f"--innodb-flush-log-at-trx-commit={1 if durable else 2}",
+                "--skip-log-bin",
+            ],
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )

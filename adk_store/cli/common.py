@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from adk_store.engine import create_engine, describe_error
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError, StoreConnectionError
+from adk_store.layout import OwnerColumn, TableLayout
+from adk_store.store import SessionStore
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -30,6 +34,48 @@ PrefixOption = Annotated[
     str,
     typer.Option("--table-prefix", envvar="ADK_STORE_TABLE_PREFIX", help="Table name prefix."),
 ]
+SchemaOption = Annotated[
+    str | None,
+    typer.Option(
+        "--schema",
+        envvar="ADK_STORE_SCHEMA",
+        help="PostgreSQL schema holding the tables (default: the search path's first).",
+        show_default=False,
+    ),
+]
+OwnerColumnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--owner-column",
+        envvar="ADK_STORE_OWNER_COLUMN",
+        help="Owner (tenant) column of the tables: name[:type[:table.column[:on_delete]]], "
+        "e.g. tenant_id:integer:tenants.id.",
+        show_default=False,
+    ),
+]
+
+OwnerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--owner",
+        envvar="ADK_STORE_OWNER",
+        help="The owner (tenant) whose rows to work on, with --owner-column.",
+        show_default=False,
+    ),
+]
+
+
+def layout_of(table_prefix: str, schema: str | None, owner_column: str | None) -> TableLayout:
+    """The layout named by the command-line options, or a usage error saying what is wrong."""
+    try:
+        return TableLayout(
+            prefix=table_prefix,
+            schema=schema,
+            owner_column=None if owner_column is None else OwnerColumn.parse(owner_column),
+        )
+    except StoreConfigurationError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
 
 T = TypeVar("T")
 
@@ -55,3 +101,47 @@ def on_engine(url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]]) 
             await engine.dispose()
 
     return run_reporting_errors(run)
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    """Which store a command works on: the database, its table layout and the owner served."""
+
+    url: str | URL | None
+    layout: TableLayout
+    owner: str | None
+
+    @classmethod
+    def of(
+        cls,
+        url: str | None,
+        table_prefix: str,
+        schema: str | None,
+        owner_column: str | None,
+        owner: str | None,
+    ) -> StoreTarget:
+        """The target the options name, or a usage error saying what is wrong with them."""
+        return cls(url, layout_of(table_prefix, schema, owner_column), owner)
+
+    def open(self, *, auto_migrate: bool = False) -> SessionStore:
+        return SessionStore.from_url(
+            self.url,
+            table_prefix=self.layout.prefix,
+            schema=self.layout.schema,
+            owner_column=self.layout.owner_column,
+            owner=self._owner_value(),
+            auto_migrate=auto_migrate,
+        )
+
+    def _owner_value(self) -> object:
+        """--owner as the owner column stores it: a number for integer columns."""
+        column = self.layout.owner_column
+        if self.owner is None or column is None or column.type not in ("integer", "bigint"):
+            return self.owner
+        try:
+            return int(self.owner)
+        except ValueError:
+            raise StoreConfigurationError(
+                f"--owner {self.owner!r}: the owner column {column.name} is {column.type}; "
+                "give a whole number."
+            ) from None

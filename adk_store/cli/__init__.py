@@ -5,14 +5,25 @@ from __future__ import annotations
 import typer
 
 from adk_store.cli.db import db
+from adk_store.cli.prune import prune
+from adk_store.cli.sessions import sessions
 from adk_store.cli.tools import bench, demo
+from adk_store.cli.torture import torture
+from adk_store.cli.transfer import copy_command, import_command
 
 app = typer.Typer(
-    help="A SQL session store for Google's Agent Development Kit.", no_args_is_help=True
+    help="A SQL session store for Google's Agent Development Kit.",
+    no_args_is_help=True,
+    add_completion=False,
 )
 app.add_typer(db, name="db")
+app.add_typer(sessions, name="sessions")
+app.command()(prune)
 app.command()(demo)
 app.command()(bench)
+app.command()(torture)
+app.command("import")(import_command)
+app.command("copy")(copy_command)
 
 
 def main() -> None:

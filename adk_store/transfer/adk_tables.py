@@ -31,17 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.errors import StoreConfigurationError
 from adk_store.transfer.records import (
-    Scope,
-    ScopeRecord,
-    SessionRecord,
     SourceRowError,
     checked_event_row,
-    prefixed,
-    scope_record,
-    session_record,
 )
 from adk_store.transfer.restricted_pickle import UnreadablePickleError, restricted_loads
-from adk_store.transfer.sources import Source, SourceTables
+from adk_store.transfer.sources import JsonStateSource, SourceTables
 from adk_store.transfer.values import epoch_datetime, json_object, json_value, utc_datetime
 
 ADK_TABLES = ("sessions", "events", "app_states", "user_states")
@@ -100,7 +94,7 @@ def adk_tables(event_columns: Collection[str]) -> SourceTables:
     )
 
 
-class AdkSource(Source):
+class AdkSource(JsonStateSource):
     """ADK's ``DatabaseSessionService`` tables, schema v1 (events as JSON)."""
 
     kind = "adk"
@@ -116,23 +110,6 @@ class AdkSource(Source):
     def time(self, value: Any, what: str) -> datetime:
         """A stored time: naive UTC in ADK's SQLAlchemy tables."""
         return utc_datetime(value, what)
-
-    def session_of(self, row: RowMapping) -> SessionRecord:
-        what = f"session {row['id']!r}"
-        return session_record(
-            row["app_name"],
-            row["user_id"],
-            row["id"],
-            json_object(row["state"], f"the state of {what}"),
-            self.time(row["create_time"], f"the create_time of {what}"),
-            self.time(row["update_time"], f"the update_time of {what}"),
-        )
-
-    def scope_of(self, scope: Scope, row: RowMapping) -> ScopeRecord:
-        user_id = row["user_id"] if scope == "user" else None
-        state = json_object(row["state"], f"the {scope} state of app {row['app_name']!r}")
-        when = self.time(row["update_time"], f"the update_time of {scope} state")
-        return scope_record(scope, row["app_name"], user_id, prefixed(scope, state), when)
 
     def event_of(self, row: RowMapping) -> dict[str, Any]:
         data = json_object(row["event_data"], f"event {row['id']!r}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -29,7 +30,11 @@ from adk_store.transfer.records import (
     SessionRecord,
     SourceRowError,
     describe,
+    prefixed,
+    scope_record,
+    session_record,
 )
+from adk_store.transfer.values import json_object
 
 SESSION_KEY = ("app_name", "user_id", "id")
 EVENT_SESSION_KEY = ("app_name", "user_id", "session_id")
@@ -192,3 +197,36 @@ def any_key(
             for key in keys
         )
     )
+
+
+class JsonStateSource(Source):
+    """ADK's and sqlspec's tables: JSON state, times that `time` decodes.
+
+    They differ in how times are stored and whether app and user state rows
+    keep their keys' ``app:`` / ``user:`` prefixes.
+    """
+
+    scope_keys_prefixed: ClassVar[bool] = False
+
+    @abstractmethod
+    def time(self, value: Any, what: str) -> datetime:
+        """A stored time as an aware UTC datetime; SourceRowError if it is not one."""
+
+    def session_of(self, row: RowMapping) -> SessionRecord:
+        what = f"session {row['id']!r}"
+        return session_record(
+            row["app_name"],
+            row["user_id"],
+            row["id"],
+            json_object(row["state"], f"the state of {what}"),
+            self.time(row["create_time"], f"the create_time of {what}"),
+            self.time(row["update_time"], f"the update_time of {what}"),
+        )
+
+    def scope_of(self, scope: Scope, row: RowMapping) -> ScopeRecord:
+        user_id = row["user_id"] if scope == "user" else None
+        state = json_object(row["state"], f"the {scope} state of app {row['app_name']!r}")
+        when = self.time(row["update_time"], f"the update_time of {scope} state")
+        if not self.scope_keys_prefixed:
+            state = prefixed(scope, state)
+        return scope_record(scope, row["app_name"], user_id, state, when)

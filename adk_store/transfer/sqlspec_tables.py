@@ -21,14 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adk_store.errors import StoreConfigurationError
 from adk_store.transfer.adk_tables import validated_event
 from adk_store.transfer.records import (
-    Scope,
-    ScopeRecord,
-    SessionRecord,
     checked_event_row,
-    scope_record,
-    session_record,
 )
-from adk_store.transfer.sources import Source, SourceTables
+from adk_store.transfer.sources import JsonStateSource, SourceTables
 from adk_store.transfer.values import json_object, julian_datetime
 
 # sqlspec's own rule for its table names.
@@ -65,7 +60,7 @@ class SqlspecTableNames:
         return cls(*names)
 
 
-class SqlspecSource(Source):
+class SqlspecSource(JsonStateSource):
     """sqlspec's ADK session store tables."""
 
     kind = "sqlspec"
@@ -102,28 +97,12 @@ class SqlspecSource(Source):
             ),
         )
 
-    @staticmethod
-    def time(value: Any, what: str) -> datetime:
+    # Keys already carry their app:/user: prefix here.
+    scope_keys_prefixed = True
+
+    def time(self, value: Any, what: str) -> datetime:
         """Julian days on SQLite, a timestamp column everywhere else."""
         return julian_datetime(value, what)
-
-    def session_of(self, row: RowMapping) -> SessionRecord:
-        what = f"session {row['id']!r}"
-        return session_record(
-            row["app_name"],
-            row["user_id"],
-            row["id"],
-            json_object(row["state"], f"the state of {what}"),
-            self.time(row["create_time"], f"the create_time of {what}"),
-            self.time(row["update_time"], f"the update_time of {what}"),
-        )
-
-    def scope_of(self, scope: Scope, row: RowMapping) -> ScopeRecord:
-        user_id = row["user_id"] if scope == "user" else None
-        # Keys already carry their app:/user: prefix here.
-        state = json_object(row["state"], f"the {scope} state of app {row['app_name']!r}")
-        when = self.time(row["update_time"], f"the update_time of {scope} state")
-        return scope_record(scope, row["app_name"], user_id, state, when)
 
     def event_of(self, row: RowMapping) -> dict[str, Any]:
         document = json_object(row["event_data"], f"event {row['id']!r}")

@@ -21,23 +21,21 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import gt, le, lt
 from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     delete,
     distinct,
     func,
     literal,
-    or_,
     select,
     tuple_,
 )
 
 from adk_store.identifiers import check_id
+from adk_store.keyset import beyond
 from adk_store.records import ListingCursor, StoredSession
 from adk_store.store import SessionStore
 
@@ -249,18 +247,11 @@ async def _list_newest_first(
     if user_id is not None:
         statement = statement.where(s.c.user_id == user_id)
     if cursor is not None:
-        # (update_time, user_id, id) < cursor, spelled out: Oracle has no
-        # row-value comparison.
         statement = statement.where(
-            or_(
-                s.c.update_time < cursor.update_time,
-                and_(
-                    s.c.update_time == cursor.update_time,
-                    or_(
-                        s.c.user_id < cursor.user_id,
-                        and_(s.c.user_id == cursor.user_id, s.c.id < cursor.session_id),
-                    ),
-                ),
+            beyond(
+                (s.c.update_time, s.c.user_id, s.c.id),
+                (cursor.update_time, cursor.user_id, cursor.session_id),
+                descending=True,
             )
         )
     async with store.unit_of_work(autocommit=True) as connection:
@@ -479,13 +470,10 @@ def _listing_compare(
         )
         compared: ColumnElement[bool] = row > bound if operator == ">" else row <= bound
         return compared
-    # (a, b) > (x, y) is a > x OR (a = x AND b > y); (a, b) <= (x, y) is
-    # a < x OR (a = x AND b <= y).
-    beyond, last = (gt, gt) if operator == ">" else (lt, le)
-    condition: ColumnElement[bool] = last(columns[-1], values[-1])
-    for column, value in zip(reversed(columns[:-1]), reversed(values[:-1]), strict=True):
-        condition = or_(beyond(column, value), and_(column == value, condition))
-    return condition
+    # (a, b) <= (x, y) is a < x OR (a = x AND b <= y).
+    if operator == ">":
+        return beyond(columns, values)
+    return beyond(columns, values, descending=True, inclusive=True)
 
 
 def _count_events(store: SessionStore, conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:

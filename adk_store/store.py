@@ -25,7 +25,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     insert,
-    or_,
     select,
     update,
 )
@@ -44,6 +43,7 @@ from adk_store.engine import (
 )
 from adk_store.errors import DuplicateEventError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
+from adk_store.keyset import beyond
 from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.records import (
     AppendOutcome,
@@ -205,17 +205,8 @@ class SessionStore:
         )
         after_time = bindparam("after_time", type_=s.c.update_time.type)
         after_user: BindParameter[str] = bindparam("after_user")
-        # (update_time, user_id, id) > cursor, spelled out: Oracle has no
-        # row-value comparison.
-        past_cursor = or_(
-            s.c.update_time > after_time,
-            and_(
-                s.c.update_time == after_time,
-                or_(
-                    s.c.user_id > after_user,
-                    and_(s.c.user_id == after_user, s.c.id > bindparam("after_id")),
-                ),
-            ),
+        past_cursor = beyond(
+            (s.c.update_time, s.c.user_id, s.c.id), (after_time, after_user, bindparam("after_id"))
         )
         # Keyed by (one user only, paged).
         self._list_sessions: dict[tuple[bool, bool], Select[Any]] = {}
@@ -229,15 +220,9 @@ class SessionStore:
         )
         event_time = bindparam("after_time", type_=e.c.timestamp.type)
         after_session: BindParameter[str] = bindparam("after_session")
-        past_event = or_(
-            e.c.session_id > after_session,
-            and_(
-                e.c.session_id == after_session,
-                or_(
-                    e.c.timestamp > event_time,
-                    and_(e.c.timestamp == event_time, e.c.id > bindparam("after_event")),
-                ),
-            ),
+        past_event = beyond(
+            (e.c.session_id, e.c.timestamp, e.c.id),
+            (after_session, event_time, bindparam("after_event")),
         )
         # In the order of the events index, so a page is one range scan.
         self._user_events_page = (

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.expression import TableClause
 
 from adk_store.engine import connect
+from adk_store.keyset import beyond
 from adk_store.transfer.records import (
     Refusal,
     Scope,
@@ -168,7 +169,7 @@ class Source(ABC):
         )
         last: list[Any] | None = None
         while True:
-            page = query if last is None else query.where(past(columns, last))
+            page = query if last is None else query.where(beyond(columns, last))
             async with connect(self.engine) as connection:
                 rows = (await connection.execute(page)).mappings().all()
             if rows:
@@ -176,15 +177,6 @@ class Source(ABC):
             if len(rows) < page_size:
                 return
             last = [rows[-1][name] for name in key]
-
-
-def past(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
-    """``(c1, c2, ...) > (v1, v2, ...)`` spelled out: Oracle has no row-value comparison."""
-    first, value = columns[0], values[0]
-    later: ColumnElement[bool] = first > value
-    if len(columns) == 1:
-        return later
-    return or_(later, and_(first == value, past(columns[1:], values[1:])))
 
 
 def any_key(

@@ -22,6 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolCheckoutTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from adk_store.admission import wait_for_turn
 from adk_store.errors import PoolTimeoutError, StoreConfigurationError, StoreConnectionError
 
 URL_ENV = "ADK_STORE_URL"
@@ -134,7 +135,21 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     `adk_store.errors.StoreConnectionError` (a pool timeout its
     subclass `adk_store.errors.PoolTimeoutError`), so callers catch
     one type for "the database is not usable right now" whatever the driver.
+    Callers are served in the order they asked (see `adk_store.admission`).
     """
+    try:
+        next_turn = await wait_for_turn(engine.sync_engine.pool)
+    except TimeoutError:
+        raise PoolTimeoutError(_pool_exhausted(engine)) from None
+    try:
+        async with _checked_out(engine) as connection:
+            yield connection
+    finally:
+        next_turn()
+
+
+@asynccontextmanager
+async def _checked_out(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         connection = await engine.connect()
     except PoolCheckoutTimeout:

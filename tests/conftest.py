@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from servers import MariaDBServer, PostgresServer
 
 from adk_store import SessionStore, SqlSessionService
-from adk_store.bench.servers import MariaDBServer, PostgresServer
 
 # backend name -> (server fixture, URL dialect, driver)
 SERVER_BACKENDS = {

@@ -28,6 +28,7 @@ from google.adk.cli import service_registry
 from google.adk.cli.service_registry import ServiceRegistry
 from google.adk.cli.utils.service_factory import create_session_service_from_options
 from google.adk.sessions.database_session_service import DatabaseSessionService
+from servers import MariaDBServer, PostgresServer, free_port
 from sqlalchemy import inspect, select
 
 from adk_store import SchemaNotReadyError, SqlSessionService, StoreConfigurationError
@@ -39,7 +40,6 @@ from adk_store.adk_services import (
     register_session_services,
     session_service_schemes,
 )
-from adk_store.bench.servers import MariaDBServer, PostgresServer, free_port
 from adk_store.engine import create_engine
 from adk_store.errors import StoreConnectionError
 

@@ -189,12 +189,6 @@ def test_db_sql_refuses_an_unsupported_url() -> None:
     assert "pw@" not in result.output
 
 
-def test_bench_refuses_an_unknown_backend(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["bench", "--backend", "oracle", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "unknown backend ['oracle']" in result.output
-    assert not (tmp_path / "bench.json").exists()
-
-
 def test_alembic_without_a_url_says_how_to_give_one(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ADK_STORE_URL"}
     result = subprocess.run(

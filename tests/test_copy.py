@@ -11,11 +11,11 @@ import pytest
 from conftest import BACKENDS
 from google.adk.sessions.session import Session
 from helpers import make_event, revision_of
+from servers import MariaDBServer, PostgresServer
 from sqlalchemy import text
 from typer.testing import CliRunner
 
 from adk_store import SqlSessionService
-from adk_store.bench.servers import MariaDBServer, PostgresServer
 from adk_store.cli import app
 from adk_store.engine import create_engine
 from adk_store.layout import OwnerColumn

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from conftest import Database
 from helpers import make_event
+from servers import MariaDBServer, PostgresServer
 
 from adk_store import SqlSessionService, StoreConnectionError, engine
-from adk_store.bench.servers import MariaDBServer, PostgresServer
 from adk_store.errors import PoolTimeoutError
 from adk_store.reliability import Torture, TortureReport
 

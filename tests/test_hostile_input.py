@@ -24,11 +24,11 @@ from google.genai import types
 from helpers import make_event, recorded_statements
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from servers import MariaDBServer, PostgresServer, free_port
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from adk_store import SessionStore, SqlSessionService, StoreConfigurationError
-from adk_store.bench.servers import MariaDBServer, PostgresServer, free_port
 from adk_store.cli import app as cli_app
 from adk_store.engine import create_engine
 from adk_store.errors import StoreConnectionError, UnstorableValueError

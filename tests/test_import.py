@@ -35,6 +35,7 @@ from google.adk.tools.tool_confirmation import ToolConfirmation
 from google.genai import types
 from helpers import revision_of
 from pydantic import BaseModel
+from servers import MariaDBServer, PostgresServer
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -46,7 +47,6 @@ from sqlspec.extensions.adk import BaseAsyncADKStore, SQLSpecSessionService
 from typer.testing import CliRunner
 
 from adk_store import SessionStore, SqlSessionService
-from adk_store.bench.servers import MariaDBServer, PostgresServer
 from adk_store.cli import app
 from adk_store.transfer import open_source, transfer, verify
 from adk_store.transfer.records import SessionKey

@@ -1,1 +1,1 @@
-"""The benchmark behind ``adk-store bench``, and the throwaway servers it shares with the tests."""
+"""``adk-store bench``: adk-store, and ADK's own service, measured on the user's database."""

@@ -1,26 +1,24 @@
-"""The session stores compared by ``adk-store bench``, behind one small interface.
+"""The session services ``adk-store bench`` measures, behind one small interface.
 
-Each contender is an ADK ``BaseSessionService`` (adk-store's, ADK's
-``DatabaseSessionService``, ``SqliteSessionService`` and
-``InMemorySessionService``), or the physical reference: raw asyncpg single-row
-inserts and indexed selects with no session semantics at all.
+Both run on the database the user names: adk-store's ``SqlSessionService`` and
+ADK's own ``DatabaseSessionService``, the service adk-store replaces. The
+comparison harness in ``benchmarks/`` adds contenders that need no user
+database (ADK's in-memory and SQLite services, a raw asyncpg loop) through
+the same `Contender` interface.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from google.adk.events import Event
-from google.adk.sessions import BaseSessionService, InMemorySessionService
+from google.adk.sessions import BaseSessionService
 from google.adk.sessions.base_session_service import GetSessionConfig
 from google.adk.sessions.session import Session
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.service import SqlSessionService
@@ -94,82 +92,6 @@ async def adk_database(url: str) -> Contender:
         )
 
     return Contender("ADK DatabaseSessionService", service, service.close, seed)
-
-
-async def adk_sqlite(path: str) -> Contender:
-    from google.adk.sessions.sqlite_session_service import SqliteSessionService
-
-    service = SqliteSessionService(path)
-
-    async def close() -> None:
-        return None
-
-    return Contender("ADK SqliteSessionService", service, close)
-
-
-async def in_memory() -> Contender:
-    service = InMemorySessionService()
-
-    async def close() -> None:
-        return None
-
-    async def seed(app_name: str, keys: list[tuple[str, str]]) -> None:
-        for user_id, session_id in keys:
-            await service.create_session(app_name=app_name, user_id=user_id, session_id=session_id)
-
-    return Contender("ADK InMemorySessionService", service, close, seed)
-
-
-class RawAsyncpg:
-    """Single-row inserts and indexed selects on a plain table: the physical floor."""
-
-    name = "raw asyncpg"
-
-    def __init__(self, url: str) -> None:
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._pool: Any = None
-
-    async def open(self, connections: int) -> None:
-        import asyncpg
-
-        self._pool = await asyncpg.create_pool(
-            self._dsn, min_size=connections, max_size=connections
-        )
-        await self._pool.execute(
-            "CREATE TABLE IF NOT EXISTS bench_raw (session_id text, id text, ts timestamptz,"
-            " data jsonb, PRIMARY KEY (session_id, id));"
-            "CREATE INDEX IF NOT EXISTS bench_raw_recent ON bench_raw (session_id, ts, id)"
-        )
-
-    async def insert(self, session_id: str, event: Event) -> None:
-        await self._pool.execute(
-            "INSERT INTO bench_raw (session_id, id, ts, data) VALUES ($1, $2, $3, $4)",
-            session_id,
-            event.id,
-            datetime.fromtimestamp(event.timestamp, UTC),
-            json.dumps(event.model_dump(mode="json", exclude_none=True)),
-        )
-
-    async def recent(self, session_id: str, limit: int | None) -> list[Any]:
-        return list(
-            await self._pool.fetch(
-                "SELECT data FROM bench_raw WHERE session_id = $1 ORDER BY ts DESC, id DESC"
-                " LIMIT $2",
-                session_id,
-                limit,
-            )
-        )
-
-    async def count(self, session_id: str) -> int:
-        return int(
-            await self._pool.fetchval(
-                "SELECT count(*) FROM bench_raw WHERE session_id = $1", session_id
-            )
-        )
-
-    async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
 
 
 async def get(service: BaseSessionService, session: Session, limit: int | None) -> Session:

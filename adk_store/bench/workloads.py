@@ -18,9 +18,8 @@ from google.adk.events import Event, EventActions
 from google.adk.sessions.session import Session
 from google.genai import types
 
-from adk_store.bench.contenders import Contender, RawAsyncpg, gather_limited, get
+from adk_store.bench.contenders import Contender, gather_limited, get
 
-APP = "bench"
 TEXT = (
     "The order #{n} shipped on Tuesday from the Rotterdam warehouse; the carrier "
     "expects delivery within three working days. "
@@ -53,6 +52,29 @@ def realistic_event(index: int, invocation: str) -> Event:
     )
 
 
+@dataclass(frozen=True)
+class Scale:
+    """How many operations each workload runs: ``full`` for figures, ``quick`` for a smoke run."""
+
+    appends_serial: int
+    appends_concurrent: int
+    histories: tuple[int, ...]
+    history_appends: int
+    recent_reads: int
+    full_reads: int
+    app_sessions: tuple[int, ...]
+    list_reads: int
+    creates: int
+
+    @classmethod
+    def full(cls) -> Scale:
+        return cls(1000, 5000, (10, 100, 10_000), 300, 200, 5, (1_000, 100_000), 100, 1000)
+
+    @classmethod
+    def quick(cls) -> Scale:
+        return cls(40, 100, (10, 60), 10, 5, 2, (100, 1_000), 5, 40)
+
+
 @dataclass
 class Measurement:
     workload: str
@@ -73,10 +95,15 @@ class Measurement:
 
 
 class Workloads:
-    """Runs each workload on one contender; ``tick`` advances the progress bar."""
+    """Runs each workload on one contender; ``tick`` advances the progress bar.
 
-    def __init__(self, tick: Callable[[int], None]) -> None:
+    Every session is written under ``app`` or an app name starting with it,
+    so one run's data can be told apart from anything else in the database.
+    """
+
+    def __init__(self, tick: Callable[[int], None], app: str) -> None:
         self.tick = tick
+        self.app = app
 
     async def append(self, contender: Contender, sessions: int, total: int) -> Measurement:
         service = contender.service
@@ -84,7 +111,7 @@ class Workloads:
         prefix = uuid.uuid4().hex[:8]
         created = [
             await service.create_session(
-                app_name=APP, user_id=f"u{i % 10}", session_id=f"{prefix}-{i}"
+                app_name=self.app, user_id=f"u{i % 10}", session_id=f"{prefix}-{i}"
             )
             for i in range(sessions)
         ]
@@ -127,37 +154,14 @@ class Workloads:
             error=error,
         )
 
-    async def raw_insert(self, raw: RawAsyncpg, sessions: int, total: int) -> Measurement:
-        per_session = total // sessions
-        prefix = uuid.uuid4().hex[:8]
-        events = {
-            f"{prefix}-{i}": [realistic_event(n, "raw") for n in range(per_session)]
-            for i in range(sessions)
-        }
-
-        async def writer(session_id: str) -> None:
-            for event in events[session_id]:
-                await raw.insert(session_id, event)
-                self.tick(1)
-
-        start = time.perf_counter()
-        await gather_limited(sessions, [lambda s=s: writer(s) for s in events])
-        seconds = time.perf_counter() - start
-        counts = [await raw.count(session_id) for session_id in events]
-        return Measurement(
-            f"append, {sessions} concurrent session{'s' * (sessions > 1)}",
-            raw.name,
-            per_session * sessions,
-            seconds,
-            verified=all(count == per_session for count in counts),
-        )
-
     async def history(self, contender: Contender, length: int) -> Session:
         """One session with ``length`` events, written through the contender."""
         service = contender.service
         assert service is not None
         session = await service.create_session(
-            app_name=APP, user_id="reader", session_id=f"history-{length}-{uuid.uuid4().hex[:6]}"
+            app_name=self.app,
+            user_id="reader",
+            session_id=f"history-{length}-{uuid.uuid4().hex[:6]}",
         )
         for n in range(length):
             await service.append_event(session, realistic_event(n, f"inv-{n // 3}"))
@@ -211,23 +215,13 @@ class Workloads:
             verified=len(found.events) == expected,
         )
 
-    async def raw_read(
-        self, raw: RawAsyncpg, session_id: str, limit: int | None, reads: int, label: str
-    ) -> Measurement:
-        start = time.perf_counter()
-        for _ in range(reads):
-            rows = await raw.recent(session_id, limit)
-            self.tick(1)
-        seconds = time.perf_counter() - start
-        return Measurement(label, raw.name, reads, seconds, verified=bool(rows))
-
     async def listing(
         self, contender: Contender, app_sessions: int, reads: int, paged: bool = False
     ) -> Measurement:
         """List one user's 20 sessions in an app holding ``app_sessions`` sessions."""
         service = contender.service
         assert service is not None and contender.seed_sessions is not None
-        app = f"{APP}-list-{app_sessions}-{uuid.uuid4().hex[:6]}"
+        app = f"{self.app}-list-{app_sessions}-{uuid.uuid4().hex[:6]}"
         keys = [(f"user{i % 5000}", f"s{i}") for i in range(app_sessions - 20)]
         keys += [("target", f"t{i}") for i in range(20)]
         await contender.seed_sessions(app, keys)
@@ -264,7 +258,7 @@ class Workloads:
 
         async def make(session_id: str) -> None:
             await service.create_session(
-                app_name=f"{APP}-create",
+                app_name=f"{self.app}-create",
                 user_id=f"u{hash(session_id) % 100}",
                 session_id=session_id,
                 state={"locale": "en-GB", "user:plan": "pro"},
@@ -274,7 +268,7 @@ class Workloads:
         start = time.perf_counter()
         await gather_limited(concurrency, [lambda i=i: make(i) for i in ids])
         seconds = time.perf_counter() - start
-        listed = await service.list_sessions(app_name=f"{APP}-create")
+        listed = await service.list_sessions(app_name=f"{self.app}-create")
         stored = {s.id for s in listed.sessions}
         return Measurement(
             f"create_session, {concurrency} concurrent",

@@ -1,4 +1,8 @@
-"""Throwaway database servers for the test suite and the benchmark.
+"""Throwaway database servers for the test suite and the comparison benchmark.
+
+Kept out of the installed package: starting servers (as root, through
+``runuser``) is what the suite and ``python -m benchmarks`` do on a checkout,
+never what a user of the store does against their own database.
 
 Each server listens on a free loopback port, lives in a temporary directory,
 runs as the unprivileged service user when started by root, and is removed
@@ -93,12 +97,15 @@ class PostgresServer:
                         str(root / "log"),
                         "-w",
                         "-o",
-                        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
-                        f"-c max_connections=200{'' if durable else ' -c fsync=off'}",
+                        (
+                            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 "
+                            f"-c max_connections=200{'' if durable else ' -c fsync=off'}"
+                        ),
                         "start",
                     ],
                 ),
                 capture_output=True,
+                check=False,
             )
             if started.returncode == 0:
                 return cls(root, port, bin_dir)
@@ -151,6 +158,7 @@ class PostgresServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             timeout=120,
+            check=False,
         )
 
     def restart(self) -> None:
@@ -276,6 +284,7 @@ class MariaDBServer:
             ],
             capture_output=True,
             timeout=60,
+            check=False,
         )
         try:
             self.process.wait(timeout=30)

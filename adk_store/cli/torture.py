@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,7 +12,9 @@ from rich.table import Table
 
 from adk_store.cli.common import UrlOption, console, errors, run_reporting_errors
 from adk_store.engine import is_sqlite_memory, resolve_url
-from adk_store.reliability.torture import TortureReport, WorkerStartError, run_torture
+
+if TYPE_CHECKING:
+    from adk_store.reliability.torture import TortureReport
 
 OUTCOME_LABELS = {
     "ok": "returned",
@@ -67,6 +69,8 @@ def torture(
             "use a file, e.g. --url sqlite+aiosqlite:///torture.db"
         )
         raise typer.Exit(2)
+    # Imported here: the command line starts without loading the torture machinery.
+    from adk_store.reliability.torture import WorkerStartError, run_torture
 
     async def run() -> TortureReport:
         if json_output:

@@ -3,7 +3,10 @@
 from adk_store.adk_services import RegistrySessionService, register_session_services
 from adk_store.engine import default_database_path
 from adk_store.errors import (
+    AdkStoreError,
     DuplicateEventError,
+    InvalidIdError,
+    PoolTimeoutError,
     SchemaNotReadyError,
     StoreConfigurationError,
     StoreConnectionError,
@@ -15,8 +18,11 @@ from adk_store.service import SessionPage, SqlSessionService, UserEvent, UserEve
 from adk_store.store import SessionStore
 
 __all__ = [
+    "AdkStoreError",
     "DuplicateEventError",
+    "InvalidIdError",
     "OwnerColumn",
+    "PoolTimeoutError",
     "RegistrySessionService",
     "SchemaNotReadyError",
     "SessionPage",

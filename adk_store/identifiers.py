@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from adk_store.errors import StoreConfigurationError, UnstorableValueError
+from adk_store.errors import InvalidIdError, StoreConfigurationError
 from adk_store.validation import text_problem
 
 DEFAULT_TABLE_PREFIX = "adk_"
@@ -69,17 +69,18 @@ def validate_schema_name(name: object) -> str:
 def check_id(field: str, value: object, limit: int = MAX_ID_LENGTH) -> str:
     """Return ``value`` if it is a string that fits its column and every database keeps.
 
-    Raises ``ValueError`` naming the field and the problem before any SQL runs.
+    Raises `adk_store.errors.InvalidIdError` (a ``ValueError``) naming the
+    field and the problem before any SQL runs.
     """
     if not isinstance(value, str):
-        raise ValueError(f"{field} must be a string, got {type(value).__name__}.")
+        raise InvalidIdError(f"{field} must be a string, got {type(value).__name__}.")
     if len(value) > limit:
-        raise ValueError(
+        raise InvalidIdError(
             f"{field} is {len(value)} characters long; the limit is {limit}. Use a shorter {field}."
         )
     problem = text_problem(value)
     if problem:
-        raise UnstorableValueError(f"{field} {value[:40]!r} {problem}")
+        raise InvalidIdError(f"{field} {value[:40]!r} {problem}")
     # ADK strips session ids before they are used (see check_session_key).
     if field != "session_id":
         _refuse_trailing_space(field, value)
@@ -101,7 +102,7 @@ def _refuse_trailing_space(field: str, value: str) -> None:
     is refused on every database, so the rule does not depend on where data lives.
     """
     if value.endswith(" "):
-        raise UnstorableValueError(
+        raise InvalidIdError(
             f"{field} {value[:40]!r} ends with a space. MySQL and MariaDB compare text "
             f"ignoring trailing spaces, so it would name the same rows as "
             f"{value.rstrip(' ')[:40]!r}; adk-store refuses such ids on every database. "

@@ -1,21 +1,59 @@
-"""adk-store: a SQL session store for Google's Agent Development Kit."""
+"""adk-store: a SQL session store for Google's Agent Development Kit.
 
-from adk_store.adk_services import RegistrySessionService, register_session_services
-from adk_store.engine import default_database_path
-from adk_store.errors import (
-    AdkStoreError,
-    DuplicateEventError,
-    InvalidIdError,
-    PoolTimeoutError,
-    SchemaNotReadyError,
-    StoreConfigurationError,
-    StoreConnectionError,
-    UnstorableValueError,
-)
-from adk_store.layout import OwnerColumn, TableLayout
-from adk_store.schema import StoreSchema, build_schema
-from adk_store.service import SessionPage, SqlSessionService, UserEvent, UserEventsPage
-from adk_store.store import SessionStore
+The public names are loaded on first use, not on import: importing the
+package, or any module in it such as `adk_store.errors`, then costs almost
+nothing on top of ADK, and only what a caller uses (the service, the
+registry, the DDL builder) pulls in SQLAlchemy's dialects, Alembic or ADK's
+CLI. The ``TYPE_CHECKING`` block gives type checkers and editors the same
+names eagerly.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from adk_store.engine import default_database_path
+    from adk_store.errors import (
+        AdkStoreError,
+        DuplicateEventError,
+        InvalidIdError,
+        PoolTimeoutError,
+        SchemaNotReadyError,
+        StoreConfigurationError,
+        StoreConnectionError,
+        UnstorableValueError,
+    )
+    from adk_store.layout import OwnerColumn, TableLayout
+    from adk_store.registry import RegistrySessionService, register_session_services
+    from adk_store.schema import StoreSchema, build_schema
+    from adk_store.service import SessionPage, SqlSessionService, UserEvent, UserEventsPage
+    from adk_store.store import SessionStore
+
+# Public name -> the module that defines it.
+_HOMES = {
+    "AdkStoreError": "adk_store.errors",
+    "DuplicateEventError": "adk_store.errors",
+    "InvalidIdError": "adk_store.errors",
+    "OwnerColumn": "adk_store.layout",
+    "PoolTimeoutError": "adk_store.errors",
+    "RegistrySessionService": "adk_store.registry",
+    "SchemaNotReadyError": "adk_store.errors",
+    "SessionPage": "adk_store.service",
+    "SessionStore": "adk_store.store",
+    "SqlSessionService": "adk_store.service",
+    "StoreConfigurationError": "adk_store.errors",
+    "StoreConnectionError": "adk_store.errors",
+    "StoreSchema": "adk_store.schema",
+    "TableLayout": "adk_store.layout",
+    "UnstorableValueError": "adk_store.errors",
+    "UserEvent": "adk_store.service",
+    "UserEventsPage": "adk_store.service",
+    "build_schema": "adk_store.schema",
+    "default_database_path": "adk_store.engine",
+    "register_session_services": "adk_store.registry",
+}
 
 __all__ = [
     "AdkStoreError",
@@ -39,3 +77,17 @@ __all__ = [
     "default_database_path",
     "register_session_services",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'adk_store' has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -32,7 +32,9 @@ from servers import MariaDBServer, PostgresServer, free_port
 from sqlalchemy import inspect, select
 
 from adk_store import SchemaNotReadyError, SqlSessionService, StoreConfigurationError
-from adk_store.adk_services import (
+from adk_store.engine import create_engine
+from adk_store.errors import StoreConnectionError
+from adk_store.registry import (
     AUTO_MIGRATE_ENV,
     TABLE_PREFIX_ENV,
     RegistrySessionService,
@@ -40,17 +42,13 @@ from adk_store.adk_services import (
     register_session_services,
     session_service_schemes,
 )
-from adk_store.engine import create_engine
-from adk_store.errors import StoreConnectionError
 
 APP_NAME = "scripted"
 AGENT_PY = (
     "from adk_store.demo import ScriptedAgent\n\n"
     'root_agent = ScriptedAgent(name="scripted_agent")\n'
 )
-SERVICES_PY = (
-    "from adk_store.adk_services import register_session_services\n\nregister_session_services()\n"
-)
+SERVICES_PY = "from adk_store import register_session_services\n\nregister_session_services()\n"
 # What ADK's DatabaseSessionService and SqliteSessionService create.
 ADK_TABLES = {"sessions", "events", "app_states", "user_states", "adk_internal_metadata"}
 SERVER_START_LIMIT_S = 60
@@ -88,7 +86,7 @@ def services_yaml(*schemes: str) -> str:
     entries = "".join(
         f"  - scheme: {scheme}\n"
         "    type: session\n"
-        "    class: adk_store.adk_services.RegistrySessionService\n"
+        "    class: adk_store.registry.RegistrySessionService\n"
         for scheme in schemes
     )
     return f"services:\n{entries}"

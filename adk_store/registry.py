@@ -1,4 +1,4 @@
-"""adk-store as the session service of ``adk web`` and ``adk api_server``.
+"""adk-store in ADK's service registry: the session service of ``adk web`` and ``adk api_server``.
 
 ADK's servers choose their session service by the scheme of
 ``--session_service_uri``, through ``google.adk.cli.service_registry``. Out of
@@ -26,9 +26,8 @@ import os
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from google.adk.cli.service_registry import ServiceRegistry, get_service_registry
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import URL
 
@@ -36,6 +35,9 @@ from adk_store.engine import _ASYNC_DRIVERS, is_sqlite_memory, redact, resolve_u
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
 from adk_store.service import SqlSessionService
+
+if TYPE_CHECKING:
+    from google.adk.cli.service_registry import ServiceRegistry
 
 ADK_STORE_SCHEME_PREFIX = "adk-store+"
 TABLE_PREFIX_PARAMETER = "table_prefix"
@@ -69,10 +71,15 @@ def register_session_services(registry: ServiceRegistry | None = None) -> tuple[
     Returns the schemes registered. Call it from ``services.py`` in the agents
     directory: ADK imports that file before it builds the session service.
     """
-    target = registry if registry is not None else get_service_registry()
+    if registry is None:
+        # Imported here: ADK's registry module loads its whole CLI, which
+        # nothing else in adk-store needs.
+        from google.adk.cli.service_registry import get_service_registry
+
+        registry = get_service_registry()
     schemes = session_service_schemes()
     for scheme in schemes:
-        target.register_session_service(scheme, RegistrySessionService)
+        registry.register_session_service(scheme, RegistrySessionService)
     return schemes
 
 

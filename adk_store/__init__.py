@@ -10,7 +10,7 @@ names eagerly.
 
 from __future__ import annotations
 
-from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -84,9 +84,40 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'adk_store' has no attribute {name!r}")
-    value = getattr(import_module(home), name)
+    value = getattr(_load(home), name)
     globals()[name] = value
     return value
+
+
+def _load(home: str) -> ModuleType:
+    """Import one of the modules in ``_HOMES``, each spelled out: no name from data is imported."""
+    if home == "adk_store.errors":
+        from adk_store import errors
+
+        return errors
+    if home == "adk_store.layout":
+        from adk_store import layout
+
+        return layout
+    if home == "adk_store.registry":
+        from adk_store import registry
+
+        return registry
+    if home == "adk_store.service":
+        from adk_store import service
+
+        return service
+    if home == "adk_store.store":
+        from adk_store import store
+
+        return store
+    if home == "adk_store.schema":
+        from adk_store import schema
+
+        return schema
+    from adk_store import engine
+
+    return engine
 
 
 def __dir__() -> list[str]:

@@ -23,16 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    delete,
-    distinct,
-    func,
-    literal,
-    select,
-    tuple_,
-)
+from sqlalchemy import ColumnElement, Select, delete, distinct, func, select
 
 from adk_store.identifiers import check_id
 from adk_store.keyset import beyond
@@ -48,8 +39,6 @@ MAX_PAGE_SIZE = 1000
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _MAX_DURATION = timedelta(days=36500)
-# Databases whose planners seek an index with a row-value comparison.
-_ROW_VALUE_SEEK = frozenset({"postgresql", "sqlite"})
 _INVALID_TOKEN = (
     "Invalid page token: pass the token printed after the previous page, unchanged, "
     "or start again without one."
@@ -218,7 +207,7 @@ async def list_sessions(
         stored = await store.list_sessions(
             app_name=app_name, user_id=user_id, page_size=limit + 1, after=cursor
         )
-        sessions = [_summary_of_stored(item) for item in stored]
+        sessions = [_summary(item) for item in stored]
     else:
         sessions = await _list_newest_first(store, app_name, user_id, limit + 1, cursor)
     if len(sessions) <= limit:
@@ -252,11 +241,12 @@ async def _list_newest_first(
                 (s.c.update_time, s.c.user_id, s.c.id),
                 (cursor.update_time, cursor.user_id, cursor.session_id),
                 descending=True,
+                row_values=store.rules.row_value_seek,
             )
         )
     async with store.unit_of_work(autocommit=True) as connection:
         rows = (await connection.execute(statement)).all()
-    return [_summary_of_row(row) for row in rows]
+    return [_summary(row) for row in rows]
 
 
 async def count_events(store: SessionStore, *, app_name: str, user_id: str, session_id: str) -> int:
@@ -454,26 +444,13 @@ def _listing_order(store: SessionStore) -> tuple[ColumnElement[Any], ...]:
 def _listing_compare(
     store: SessionStore, operator: Literal[">", "<="], position: PrunableSession
 ) -> ColumnElement[bool]:
-    """Sessions past (``>``) or up to (``<=``) ``position`` in listing order.
-
-    PostgreSQL and SQLite seek the listing index with a row-value
-    comparison; MySQL/MariaDB scan the whole index for one but seek with the
-    comparison spelled out column by column, and Oracle has no row values.
-    """
+    """Sessions past (``>``) or up to (``<=``) ``position`` in listing order."""
     columns = _listing_order(store)
     values = (position.app_name, position.user_id, position.update_time, position.id)
-    if store.engine.dialect.name in _ROW_VALUE_SEEK:
-        # Typed literals: each value is bound as its column binds it (UTC timestamps).
-        row = tuple_(*columns)
-        bound = tuple_(
-            *(literal(value, column.type) for column, value in zip(columns, values, strict=True))
-        )
-        compared: ColumnElement[bool] = row > bound if operator == ">" else row <= bound
-        return compared
-    # (a, b) <= (x, y) is a < x OR (a = x AND b <= y).
+    row_values = store.rules.row_value_seek
     if operator == ">":
-        return beyond(columns, values)
-    return beyond(columns, values, descending=True, inclusive=True)
+        return beyond(columns, values, row_values=row_values)
+    return beyond(columns, values, descending=True, inclusive=True, row_values=row_values)
 
 
 def _count_events(store: SessionStore, conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
@@ -504,7 +481,8 @@ def _check_limit(limit: int) -> None:
         raise ValueError(f"The page size must be from 1 to {MAX_PAGE_SIZE}, got {limit}.")
 
 
-def _summary_of_stored(stored: StoredSession) -> SessionSummary:
+def _summary(stored: StoredSession | Any) -> SessionSummary:
+    """A session's summary, from the store's record or from a result row with its columns."""
     return SessionSummary(
         app_name=stored.app_name,
         user_id=stored.user_id,
@@ -512,17 +490,6 @@ def _summary_of_stored(stored: StoredSession) -> SessionSummary:
         create_time=stored.create_time,
         update_time=stored.update_time,
         state_keys=sorted(stored.state),
-    )
-
-
-def _summary_of_row(row: Any) -> SessionSummary:
-    return SessionSummary(
-        app_name=row.app_name,
-        user_id=row.user_id,
-        id=row.id,
-        create_time=row.create_time,
-        update_time=row.update_time,
-        state_keys=sorted(row.state),
     )
 
 

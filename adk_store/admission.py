@@ -56,9 +56,14 @@ async def wait_for_turn(pool: Pool) -> Callable[[], None]:
     the connection is back in the pool. Raises ``TimeoutError`` when the wait
     runs out, as the pool itself would.
     """
-    permits = _permits_for(pool)
-    if permits is None:
+    capacity = pool_capacity(pool)
+    if capacity is None or not isinstance(pool, QueuePool):
         return _no_turn
+    loop = asyncio.get_running_loop()
+    by_loop = _permits.setdefault(pool, WeakKeyDictionary())
+    permits = by_loop.get(loop)
+    if permits is None:
+        permits = by_loop[loop] = asyncio.Semaphore(capacity)
     async with asyncio.timeout(pool.timeout()):
         await permits.acquire()
     return permits.release
@@ -66,15 +71,3 @@ async def wait_for_turn(pool: Pool) -> Callable[[], None]:
 
 def _no_turn() -> None:
     """Nothing to hand on: the pool has no limit to queue for."""
-
-
-def _permits_for(pool: Pool) -> asyncio.Semaphore | None:
-    capacity = pool_capacity(pool)
-    if capacity is None:
-        return None
-    loop = asyncio.get_running_loop()
-    by_loop = _permits.setdefault(pool, WeakKeyDictionary())
-    permits = by_loop.get(loop)
-    if permits is None:
-        permits = by_loop[loop] = asyncio.Semaphore(capacity)
-    return permits

@@ -1,8 +1,9 @@
 """Engines for every supported URL, configured the way the store relies on.
 
 Everything that depends on the database *driver* rather than on SQL lives
-here: which async driver a bare URL means, SQLite's connection settings, and
-how URLs are shown in messages (never with the password).
+here: which async driver a bare URL means, how a pool serves its callers and
+recovers lost connections, and how URLs are shown in messages (never with
+the password). What depends on the database itself is in `adk_store.dialects`.
 """
 
 from __future__ import annotations
@@ -23,17 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import StaticPool
 
 from adk_store.admission import wait_for_turn
+from adk_store.dialects import rules_named
+from adk_store.dialects.sqlite import is_sqlite_memory
 from adk_store.errors import PoolTimeoutError, StoreConfigurationError, StoreConnectionError
 
 URL_ENV = "ADK_STORE_URL"
 HOME_ENV = "ADK_STORE_HOME"
-
-# Execution option that marks a connection whose transaction will write.
-# SQLite then takes the write lock at BEGIN, so a read-modify-write can never
-# be interleaved with another writer (and never fails half-way to upgrade).
-WRITE_INTENT = "adk_store_write"
-
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 # A pooled connection idle this long is pinged before it is handed out.
 IDLE_PING_SECONDS = 5.0
@@ -124,6 +120,17 @@ def resolve_url(url: URL | str | None = None) -> URL:
             f"(for example '{backend}+{_DEFAULT_ASYNC_DRIVERS[backend]}://...')."
         )
     return url
+
+
+def migrates_by_default(given: URL | str | None, resolved: URL) -> bool:
+    """Whether a store creates its own tables when not told either way.
+
+    Only where nobody else could: the embedded default file (no URL given
+    and none in ``ADK_STORE_URL``) and an in-memory database, which starts
+    empty and is visible to this process alone.
+    """
+    embedded_default = given is None and not os.environ.get(URL_ENV)
+    return embedded_default or is_sqlite_memory(resolved)
 
 
 @asynccontextmanager
@@ -228,10 +235,6 @@ def describe_error(exc: BaseException, url: URL | None = None) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def is_sqlite_memory(url: URL) -> bool:
-    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-
-
 def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncEngine:
     """Create the AsyncEngine adk-store runs on.
 
@@ -241,14 +244,9 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
     ``pool_pre_ping=True`` to ping on every checkout instead.
     """
     resolved = resolve_url(url)
-    backend = resolved.get_backend_name()
-    if backend == "sqlite" and not is_sqlite_memory(resolved):
-        Path(str(resolved.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    if backend in ("mysql", "mariadb"):
-        # Every write locks the rows it changes; READ COMMITTED spares InnoDB
-        # the gap locks of REPEATABLE READ, which deadlock concurrent
-        # first-time inserts of scope rows.
-        engine_options.setdefault("isolation_level", "READ COMMITTED")
+    rules = rules_named(resolved.get_backend_name())
+    if rules.isolation_level is not None:
+        engine_options.setdefault("isolation_level", rules.isolation_level)
     try:
         engine = create_async_engine(resolved, **engine_options)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -262,8 +260,8 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
         raise StoreConfigurationError(
             f"Cannot create an engine for {redact(resolved)}: {exc}"
         ) from None
-    if backend == "sqlite":
-        _configure_sqlite(engine, memory=is_sqlite_memory(resolved))
+    rules.configure_engine(engine, resolved)
+    if rules.embedded:
         return engine
     _recognise_lost_connections(engine)
     _keep_pool_slots_of_dead_connections(engine)
@@ -358,61 +356,3 @@ def is_single_connection(engine: AsyncEngine) -> bool:
     One connection has one transaction, so units of work must take turns.
     """
     return isinstance(engine.sync_engine.pool, StaticPool)
-
-
-def _enable_wal(cursor: Any) -> None:
-    """Switch a file database to WAL unless it is already.
-
-    The switch needs the file to itself and does not wait on ``busy_timeout``.
-    If another connection holds it, that connection is one of ours opening the
-    same new file and makes the same switch, which then applies to every
-    connection: so "locked" is not an error here.
-    """
-    cursor.execute("PRAGMA journal_mode")
-    if str(cursor.fetchone()[0]).lower() == "wal":
-        return
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-    except Exception as exc:  # the adapted driver's OperationalError
-        if "locked" not in str(exc):
-            raise
-
-
-def has_single_writer(engine: AsyncEngine) -> bool:
-    """Whether the database admits one writer at a time (SQLite).
-
-    Writers in one process then queue on an asyncio lock: SQLite's own busy
-    handler waits by sleeping and polling, which under contention costs far
-    more than the writes themselves. Other processes still wait on
-    ``busy_timeout``.
-    """
-    return engine.dialect.name == "sqlite"
-
-
-def _configure_sqlite(engine: AsyncEngine, *, memory: bool) -> None:
-    """Apply the SQLite settings the store's guarantees depend on.
-
-    - ``foreign_keys=ON``: the events cascade is enforced.
-    - ``journal_mode=WAL``: readers never block the writer (file databases).
-    - ``synchronous=FULL``: a commit that returned survives a power cut.
-    - ``busy_timeout``: writers from other processes wait instead of failing.
-    - transactions are begun explicitly (the driver's implicit BEGIN is
-      disabled), and ``BEGIN IMMEDIATE`` for writers serialises
-      read-modify-write units across processes.
-    """
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        if not memory:
-            _enable_wal(cursor)
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(WRITE_INTENT, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 from sqlalchemy import BigInteger, Integer, Uuid
 from sqlalchemy.types import TypeEngine
 
+from adk_store.dialects import rules_named
 from adk_store.errors import StoreConfigurationError
 from adk_store.identifiers import (
     DEFAULT_TABLE_PREFIX,
@@ -197,7 +198,7 @@ class TableLayout:
 
     def check_dialect(self, dialect_name: str) -> None:
         """Refuse a schema on a database where adk-store does not place tables in one."""
-        if self.schema is not None and dialect_name != "postgresql":
+        if self.schema is not None and not rules_named(dialect_name).schemas:
             raise StoreConfigurationError(
                 f"The schema option ({self.schema!r}) is supported on PostgreSQL only; on "
                 f"{dialect_name} name another database in the URL, or use a table prefix."

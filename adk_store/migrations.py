@@ -20,7 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adk_store.engine import WRITE_INTENT, connect, redact
+from adk_store.dialects import WRITE_INTENT
+from adk_store.engine import connect, redact
 from adk_store.errors import SchemaNotReadyError
 from adk_store.layout import TableLayout
 from adk_store.schema import ONLY_ON_DIALECT, build_schema

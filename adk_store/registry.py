@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import URL
 
-from adk_store.engine import _ASYNC_DRIVERS, is_sqlite_memory, redact, resolve_url
+from adk_store.dialects.sqlite import is_sqlite, is_sqlite_memory
+from adk_store.engine import _ASYNC_DRIVERS, redact, resolve_url
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
 from adk_store.service import SqlSessionService
@@ -105,7 +106,7 @@ def parse_session_service_uri(
     always gets its tables: it starts empty and only this process can see it.
     """
     url = resolve_url(uri.removeprefix(ADK_STORE_SCHEME_PREFIX))
-    if url.get_backend_name() == "sqlite" and url.host:
+    if is_sqlite(url) and url.host:
         # ADK's help suggests 'sqlite://<path>', which names a host and no
         # file: SQLAlchemy (and ADK) would quietly use a throwaway in-memory database.
         raise StoreConfigurationError(
@@ -164,7 +165,7 @@ class RegistrySessionService(SqlSessionService):
         )
         super().__init__(
             settings.url,
-            table_prefix=settings.table_prefix,
+            layout=settings.table_prefix,
             auto_migrate=settings.auto_migrate,
             **engine_options,
         )

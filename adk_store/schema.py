@@ -52,6 +52,10 @@ _MYSQL_OPTIONS: dict[str, Any] = {
     )
 }
 
+# Event columns that copy a top-level part of the event document, for queries
+# that filter on them; the document is the whole event.
+EVENT_PARTS_FROM_DOCUMENT = ("content", "grounding_metadata", "custom_metadata")
+
 # Info key marking objects that exist on one dialect only; the migrations and
 # the drift check both read it.
 ONLY_ON_DIALECT = "adk_store_only_on"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from google.adk.errors import StaleSessionError
 from google.adk.events.event import Event
@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL
 from typing_extensions import override
 
 from adk_store import paging
+from adk_store.errors import StoreConfigurationError
 from adk_store.identifiers import (
     DEFAULT_TABLE_PREFIX,
     MAX_AUTHOR_LENGTH,
@@ -35,7 +36,7 @@ from adk_store.identifiers import (
     check_id,
     check_session_key,
 )
-from adk_store.layout import OwnerColumn
+from adk_store.layout import TableLayout
 from adk_store.records import (
     ListingCursor,
     SessionVersion,
@@ -71,38 +72,34 @@ class SqlSessionService(BaseSessionService):
     """A durable, concurrency-safe ADK session service on any SQL database.
 
     ``SqlSessionService()`` with no arguments uses the embedded SQLite file
-    (see `adk_store.engine.default_database_path`) and creates its
-    tables on first use. Pass a URL (or use `from_url`) for a server
-    database, or an existing `SessionStore`.
+    (see `adk_store.engine.default_database_path`). Pass a URL (or use
+    `from_url`) for a server database, or an existing `SessionStore`.
+
+    Tables are created or upgraded on first use when ``auto_migrate=True``.
+    Left at None, that happens only where nobody else could do it: the
+    embedded default file and in-memory SQLite. A server's tables come from
+    ``adk-store db upgrade`` (or ``auto_migrate=True``); a service never
+    creates them behind an operator's back.
     """
 
     def __init__(
         self,
         url: str | URL | None = None,
         *,
-        store: SessionStore | None = None,
-        auto_migrate: bool | None = None,
-        table_prefix: str = DEFAULT_TABLE_PREFIX,
-        schema: str | None = None,
-        owner_column: OwnerColumn | None = None,
+        layout: TableLayout | str = DEFAULT_TABLE_PREFIX,
         owner: Any = None,
+        auto_migrate: bool | None = None,
+        store: SessionStore | None = None,
         **engine_options: Any,
     ) -> None:
         if store is None:
-            if auto_migrate is None:
-                # The embedded default must work with no setup at all.
-                auto_migrate = url is None
             store = SessionStore.from_url(
-                url,
-                table_prefix=table_prefix,
-                schema=schema,
-                owner_column=owner_column,
-                owner=owner,
-                auto_migrate=auto_migrate,
-                **engine_options,
+                url, layout=layout, owner=owner, auto_migrate=auto_migrate, **engine_options
             )
         elif url is not None or engine_options:
-            raise ValueError("Pass either a store or a URL with engine options, not both.")
+            raise StoreConfigurationError(
+                "Pass either a store or a URL with engine options, not both."
+            )
         self.store = store
 
     @classmethod
@@ -110,33 +107,23 @@ class SqlSessionService(BaseSessionService):
         cls,
         url: str | URL | None = None,
         *,
-        auto_migrate: bool = False,
-        table_prefix: str = DEFAULT_TABLE_PREFIX,
-        schema: str | None = None,
-        owner_column: OwnerColumn | None = None,
+        layout: TableLayout | str = DEFAULT_TABLE_PREFIX,
         owner: Any = None,
+        auto_migrate: bool | None = None,
         **engine_options: Any,
     ) -> SqlSessionService:
-        """A service on ``url``; with ``auto_migrate`` the schema is upgraded on first use.
+        """A service on ``url``, the same as ``SqlSessionService(url, ...)``.
 
-        ``schema`` (PostgreSQL) and ``owner_column`` must name the layout the
-        tables were created with; ``owner`` binds the service to one owner,
-        whose sessions are the only ones it can see.
+        ``layout`` must name the layout the tables were created with (table
+        prefix, PostgreSQL schema, owner column); ``owner`` binds the service
+        to one owner, whose sessions are the only ones it can see.
         """
-        return cls(
-            url,
-            auto_migrate=auto_migrate,
-            table_prefix=table_prefix,
-            schema=schema,
-            owner_column=owner_column,
-            owner=owner,
-            **engine_options,
-        )
+        return cls(url, layout=layout, owner=owner, auto_migrate=auto_migrate, **engine_options)
 
     async def close(self) -> None:
         await self.store.close()
 
-    async def __aenter__(self) -> SqlSessionService:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

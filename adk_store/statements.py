@@ -1,213 +1,252 @@
-"""The few statements whose SQL differs between databases.
+"""Every statement the store runs, built once from the schema, the dialect and the owner.
 
-Everything else the store runs is portable Core; what is here has no portable
-spelling: "insert this row unless it exists", a lock that serialises
-concurrent schema upgrades, and PostgreSQL's whole append in one statement.
+Statements are built when a store is created and executed with parameter
+dicts, so no query is constructed per call. Key values are bound to
+``key_<name>`` parameters: a parameter named like a column would be taken by
+an UPDATE as a value to SET. The owner's value is bound into the statements
+themselves, so no call can forget it.
 """
 
 from __future__ import annotations
 
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
+    BindParameter,
+    Delete,
     Insert,
     Select,
     Table,
+    Update,
     and_,
     bindparam,
-    cast,
-    exists,
-    func,
+    delete,
     insert,
-    literal,
-    or_,
     select,
-    text,
     update,
 )
-from sqlalchemy.dialects import mysql, postgresql, sqlite
-from sqlalchemy.dialects.postgresql.base import PGDialect
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ColumnElement, Executable
 
+from adk_store.dialects import DialectRules, rules_for
+from adk_store.keyset import beyond
 from adk_store.schema import StoreSchema
-from adk_store.types import MYSQL_NAMES
-
-_MIGRATION_LOCK_WAIT_SECONDS = 300
-
-# Event columns that copy a top-level part of the event document.
-EVENT_PARTS_FROM_DOCUMENT = ("content", "grounding_metadata", "custom_metadata")
 
 
-def insert_if_absent(table: Table, dialect: Dialect) -> Insert:
-    """An INSERT of one row that does nothing when the primary key exists.
+@dataclass(frozen=True)
+class ScopeStatements:
+    """Read, lock, create and write one scoped-state row (``app:`` or ``user:``)."""
 
-    Executed with a parameter dict holding every primary-key column. Oracle
-    has no conflict clause, so it gets an INSERT ... SELECT guarded by NOT
-    EXISTS; concurrent inserts of the same key still raise there, which the
-    caller's transaction handles like any integrity error.
+    read: Select[Any]
+    lock: Select[Any]
+    ensure: Insert
+    write: Update
+
+
+@dataclass(frozen=True)
+class StoreStatements:
+    """The statements of one store; see `build_statements`.
+
+    ``select_events`` is keyed by (has ``num_recent_events``, has
+    ``after_timestamp``), ``list_sessions`` by (one user only, paged).
+    ``atomic_append`` is None where an append takes a transaction of several
+    statements.
     """
-    name = dialect.name
-    if isinstance(dialect, PGDialect):  # PostgreSQL and its derivatives (CockroachDB)
-        return postgresql.insert(table).on_conflict_do_nothing()
-    if name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing()
-    if name in MYSQL_NAMES:
-        first_key = table.primary_key.columns[0]
-        # A no-op assignment, unlike INSERT IGNORE, does not also hide
-        # truncation and type errors.
-        return mysql.insert(table).on_duplicate_key_update({first_key.name: first_key})
-    columns = list(table.columns)
-    keys = list(table.primary_key.columns)
-    guard = ~exists().where(*(column == bindparam(column.name) for column in keys))
-    # Typed parameters, so JSON and timestamp values are processed as they
-    # would be in a plain INSERT.
-    values = [bindparam(column.name, type_=column.type).label(column.name) for column in columns]
-    source = select(*values).where(guard)
-    return insert(table).from_select([column.name for column in columns], source)
+
+    insert_session: Insert
+    probe_session: Select[Any]
+    lock_session: Select[Any]
+    lock_session_with_state: Select[Any]
+    bump_session: Update
+    bump_session_with_state: Update
+    insert_event: Insert
+    delete_session: Delete
+    select_session: Select[Any]
+    select_events: Mapping[tuple[bool, bool], Select[Any]]
+    list_sessions: Mapping[tuple[bool, bool], Select[Any]]
+    user_events_page: Select[Any]
+    atomic_append: Select[Any] | None
+    app: ScopeStatements
+    user: ScopeStatements
+
+    def by_name(self) -> dict[str, Executable]:
+        """Every statement by a readable name: for inspection and the dialect checks."""
+        return dict(_named(self))
 
 
-@contextmanager
-def migration_lock(connection: Connection, key: str) -> Iterator[None]:
-    """Hold a database-wide lock named ``key`` while the schema is upgraded.
+def _named(value: Any, prefix: str = "") -> Iterator[tuple[str, Executable]]:
+    if isinstance(value, Executable):
+        yield prefix, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _named(item, f"{prefix}{key}")
+    elif isinstance(value, StoreStatements | ScopeStatements):
+        for field in fields(value):
+            separator = "_" if prefix else ""
+            yield from _named(getattr(value, field.name), f"{prefix}{separator}{field.name}")
 
-    Several processes started with ``auto_migrate=True`` then upgrade one at a
-    time, and the later ones find the schema already current. SQLite needs no
-    lock here: its migration transaction begins IMMEDIATE.
+
+def owner_filter(table: Table, owner_values: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """Conditions that keep a query on ``table`` to one owner (none without an owner column).
+
+    The owner is a bound parameter carrying its value, so statements built
+    once keep it without being passed it on every execution.
     """
-    name = connection.dialect.name
-    if name == "postgresql":
-        lock_id = zlib.crc32(key.encode()) - 2**31
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
-        yield
-    elif name in MYSQL_NAMES:
-        got = connection.execute(
-            text("SELECT GET_LOCK(:name, :wait)"),
-            {"name": key, "wait": _MIGRATION_LOCK_WAIT_SECONDS},
-        ).scalar()
-        if got != 1:
-            raise TimeoutError(f"Timed out waiting for the migration lock {key!r}.")
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": key})
-    else:
-        yield
+    return [table.c[name] == value for name, value in owner_values.items()]
 
 
-def atomic_append(
-    schema: StoreSchema, dialect: Dialect, owner_values: dict[str, Any]
-) -> Select[Any] | None:
-    """The whole append as one statement, where the database allows it (PostgreSQL).
+def build_statements(
+    schema: StoreSchema, dialect: Dialect, owner_values: Mapping[str, Any]
+) -> StoreStatements:
+    """Build every statement of a store serving ``owner_values`` on ``dialect``."""
+    return _Builder(schema, rules_for(dialect), owner_values).build()
 
-    Data-modifying CTEs bump the session's revision under its compare-and-swap
-    guard, merge the session, ``app:`` and ``user:`` deltas key by key
-    (``jsonb || jsonb``, so concurrent writers of other keys lose nothing) and
-    insert the event; the event and the state rows are written only if the
-    guarded UPDATE matched. One statement is atomic on its own, so it runs
-    without BEGIN/COMMIT: one round trip. Returns None on other databases.
 
-    Parameters: ``key_app_name``, ``key_user_id``, ``key_session_id``,
-    ``expected_revision`` and ``expected_create_time`` (None: no check), ``new_update_time``,
-    ``session_delta``, ``app_delta``, ``user_delta`` and every event column
-    but ``EVENT_PARTS_FROM_DOCUMENT`` as ``event_<column>`` (a parameter named like a column would be taken by
-    SQLAlchemy as a value to SET in the nested DML).
-    The owner (``owner_values``, empty without an owner column) is bound into
-    the statement. The result row holds the new ``revision``, NULL when
-    nothing was written, and the session's ``create_time``.
-    """
-    if not (isinstance(dialect, PGDialect) and dialect.name == "postgresql"):
-        return None
-    s, e = schema.sessions, schema.events
-    owned = list(schema.owner_names)
-    expected = bindparam("expected_revision", type_=BigInteger)
-    created = bindparam("expected_create_time", type_=s.c.create_time.type)
-    when = bindparam("new_update_time", type_=s.c.update_time.type)
-    bumped = (
-        update(s)
-        .where(
-            *(s.c[name] == value for name, value in owner_values.items()),
-            s.c.app_name == bindparam("key_app_name"),
-            s.c.user_id == bindparam("key_user_id"),
-            s.c.id == bindparam("key_session_id"),
-            or_(expected.is_(None), and_(s.c.revision == expected, s.c.create_time == created)),
+class _Builder:
+    def __init__(
+        self, schema: StoreSchema, rules: DialectRules, owner_values: Mapping[str, Any]
+    ) -> None:
+        self.schema = schema
+        self.rules = rules
+        self.owner_values = dict(owner_values)
+
+    def key(self, table: Table, **columns: str) -> ColumnElement[bool]:
+        """Equality on the owner and the key columns, bound to ``key_<name>`` parameters."""
+        return and_(
+            *owner_filter(table, self.owner_values),
+            *(table.c[column] == bindparam(f"key_{param}") for column, param in columns.items()),
         )
-        .values(
-            state=s.c.state.op("||")(bindparam("session_delta", type_=s.c.state.type)),
-            revision=s.c.revision + 1,
-            update_time=when,
-        )
-        .returning(
-            *(s.c[name] for name in owned),
-            s.c.app_name,
-            s.c.user_id,
-            s.c.id,
-            s.c.revision,
-            s.c.create_time,
-        )
-        .cte("bumped")
-    )
-    merged = [
-        _merge_scope_from(schema.app_states, bumped, [*owned, "app_name"], "app_delta", when),
-        _merge_scope_from(
-            schema.user_states, bumped, [*owned, "app_name", "user_id"], "user_delta", when
-        ),
-    ]
-    key_columns = [*owned, "app_name", "user_id", "session_id"]
-    event_columns = [c.name for c in e.columns if c.name not in key_columns]
-    event_data = bindparam("event_event_data", type_=e.c.event_data.type)
 
-    def value_of(name: str) -> Any:
-        # The JSON parts are taken from the event document by the server
-        # rather than serialised and sent a second time.
-        if name in EVENT_PARTS_FROM_DOCUMENT:
-            return event_data[name]
+    def same_owner(self, left: Table, right: Table, *columns: str) -> ColumnElement[bool]:
+        """A join condition on ``columns`` and the owner column."""
+        names = (*self.schema.owner_names, *columns)
+        return and_(*(left.c[name] == right.c[name] for name in names))
+
+    def build(self) -> StoreStatements:
+        s = self.schema.sessions
+        e = self.schema.events
+        a = self.schema.app_states
+        u = self.schema.user_states
+        session_key = self.key(s, app_name="app_name", user_id="user_id", id="session_id")
+        event_key = self.key(
+            e, app_name="app_name", user_id="user_id", session_id="session_id", id="event_id"
+        )
+        existing_event = select(e.c.event_data).where(event_key).scalar_subquery()
+        probe_session = select(
+            s.c.revision, s.c.create_time, existing_event.label("existing_event")
+        ).where(session_key)
+        bump_session = (
+            update(s)
+            .where(session_key, s.c.revision == bindparam("expected_revision"))
+            .values(revision=bindparam("new_revision"), update_time=bindparam("new_update_time"))
+        )
+        select_session = (
+            select(
+                s.c.state,
+                s.c.revision,
+                s.c.create_time,
+                s.c.update_time,
+                a.c.state.label("app_state"),
+                u.c.state.label("user_state"),
+            )
+            .select_from(
+                s.outerjoin(a, self.same_owner(a, s, "app_name")).outerjoin(
+                    u, self.same_owner(u, s, "app_name", "user_id")
+                )
+            )
+            .where(session_key)
+        )
+        return StoreStatements(
+            insert_session=insert(s),
+            probe_session=probe_session,
+            lock_session=probe_session.with_for_update(),
+            lock_session_with_state=probe_session.add_columns(s.c.state).with_for_update(),
+            bump_session=bump_session,
+            bump_session_with_state=bump_session.values(state=bindparam("new_state")),
+            insert_event=insert(e),
+            delete_session=delete(s).where(session_key),
+            select_session=select_session,
+            select_events=self.select_events(),
+            list_sessions=self.list_sessions(),
+            user_events_page=self.user_events_page(),
+            atomic_append=self.rules.atomic_append(self.schema, self.owner_values),
+            app=self.scope(a, self.key(a, app_name="app_name")),
+            user=self.scope(u, self.key(u, app_name="app_name", user_id="user_id")),
+        )
+
+    def select_events(self) -> dict[tuple[bool, bool], Select[Any]]:
+        e = self.schema.events
+        events_of_session = select(e.c.event_data).where(
+            self.key(e, app_name="app_name", user_id="user_id", session_id="session_id")
+        )
+        newest_first = (e.c.timestamp.desc(), e.c.id.desc())
+        since = e.c.timestamp >= bindparam("after")
+        limit: BindParameter[int] = bindparam("limit")
+        return {
+            (False, False): events_of_session.order_by(*newest_first),
+            (False, True): events_of_session.where(since).order_by(*newest_first),
+            (True, False): events_of_session.order_by(*newest_first).limit(limit),
+            (True, True): events_of_session.where(since).order_by(*newest_first).limit(limit),
+        }
+
+    def list_sessions(self) -> dict[tuple[bool, bool], Select[Any]]:
+        s = self.schema.sessions
+        u = self.schema.user_states
+        listing = (
+            select(
+                s.c.app_name,
+                s.c.user_id,
+                s.c.id,
+                s.c.state,
+                s.c.revision,
+                s.c.create_time,
+                s.c.update_time,
+                u.c.state.label("user_state"),
+            )
+            .select_from(s.outerjoin(u, self.same_owner(u, s, "app_name", "user_id")))
+            .where(self.key(s, app_name="app_name"))
+            .order_by(s.c.update_time, s.c.user_id, s.c.id)
+        )
+        after_time = bindparam("after_time", type_=s.c.update_time.type)
+        after_user: BindParameter[str] = bindparam("after_user")
+        past_cursor = beyond(
+            (s.c.update_time, s.c.user_id, s.c.id),
+            (after_time, after_user, bindparam("after_id")),
+            row_values=self.rules.row_value_seek,
+        )
+        statements: dict[tuple[bool, bool], Select[Any]] = {}
+        for one_user in (False, True):
+            base = listing.where(s.c.user_id == bindparam("key_user_id")) if one_user else listing
+            statements[(one_user, False)] = base
+            statements[(one_user, True)] = base.where(past_cursor).limit(bindparam("limit"))
+        return statements
+
+    def user_events_page(self) -> Select[Any]:
+        """A user's events after a cursor, in the order of the events index: one range scan."""
+        e = self.schema.events
+        event_time = bindparam("after_time", type_=e.c.timestamp.type)
+        after_session: BindParameter[str] = bindparam("after_session")
+        past_event = beyond(
+            (e.c.session_id, e.c.timestamp, e.c.id),
+            (after_session, event_time, bindparam("after_event")),
+            row_values=self.rules.row_value_seek,
+        )
         return (
-            event_data if name == "event_data" else bindparam(f"event_{name}", type_=e.c[name].type)
+            select(e.c.session_id, e.c.timestamp, e.c.event_data)
+            .where(self.key(e, app_name="app_name", user_id="user_id"), past_event)
+            .order_by(e.c.session_id, e.c.timestamp, e.c.id)
+            .limit(bindparam("limit"))
         )
 
-    event_values = select(
-        *(bumped.c[name] for name in owned),
-        bumped.c.app_name,
-        bumped.c.user_id,
-        bumped.c.id,
-        *(value_of(name) for name in event_columns),
-    )
-    inserted = (
-        insert(e)
-        .from_select([*key_columns, *event_columns], event_values)
-        .returning(e.c.id)
-        .cte("inserted_event")
-    )
-    # Every CTE must be referenced to be rendered; PostgreSQL runs them all.
-    written = [
-        select(func.count()).select_from(cte).scalar_subquery() for cte in (*merged, inserted)
-    ]
-    return select(
-        select(bumped.c.revision).scalar_subquery().label("revision"),
-        select(bumped.c.create_time).scalar_subquery().label("create_time"),
-        *(count.label(f"written_{index}") for index, count in enumerate(written)),
-    )
-
-
-def _merge_scope_from(table: Table, bumped: Any, key: list[str], delta_name: str, when: Any) -> Any:
-    """An upsert CTE merging a scope's delta into its row, if the delta is not empty."""
-    delta = bindparam(delta_name, type_=table.c.state.type)
-    source = select(*(bumped.c[name] for name in key), delta, when).where(
-        delta != cast(literal("{}"), table.c.state.type)
-    )
-    upsert = postgresql.insert(table).from_select([*key, "state", "update_time"], source)
-    return (
-        upsert.on_conflict_do_update(
-            index_elements=[table.c[name] for name in key],
-            set_={
-                "state": table.c.state.op("||")(upsert.excluded.state),
-                "update_time": upsert.excluded.update_time,
-            },
+    def scope(self, table: Table, where: ColumnElement[bool]) -> ScopeStatements:
+        read = select(table.c.state).where(where)
+        return ScopeStatements(
+            read=read,
+            lock=read.with_for_update(),
+            ensure=self.rules.insert_if_absent(table),
+            write=update(table)
+            .where(where)
+            .values(state=bindparam("new_state"), update_time=bindparam("new_update_time")),
         )
-        .returning(table.c[key[0]])
-        .cte(f"merged_{table.name}")
-    )

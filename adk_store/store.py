@@ -1,7 +1,7 @@
-"""The async store: every query adk-store runs, on every database.
+"""The async store: runs adk-store's statements, on every database.
 
-Statements are built once per store from the schema and executed with
-parameter dicts. Each write is one transaction; the session row is locked
+The statements are built once per store (`adk_store.statements`) and
+executed here with parameter dicts. Each write is one transaction; the session row is locked
 first (``FOR UPDATE``, or SQLite's ``BEGIN IMMEDIATE``) and its ``revision``
 is compared and bumped, which is what makes concurrent writers safe.
 """
@@ -17,33 +17,22 @@ from typing import Any
 from google.adk.errors import StaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import SessionNotFoundError
-from sqlalchemy import (
-    BindParameter,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    delete,
-    insert,
-    select,
-    update,
-)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql import ColumnElement, Executable
+from sqlalchemy.sql import ColumnElement
 
 from adk_store import migrations
+from adk_store.dialects import WRITE_INTENT, rules_for
 from adk_store.engine import (
-    WRITE_INTENT,
     connect,
     create_engine,
-    has_single_writer,
     is_single_connection,
+    migrates_by_default,
+    resolve_url,
 )
 from adk_store.errors import DuplicateEventError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
-from adk_store.keyset import beyond
 from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.records import (
     AppendOutcome,
@@ -54,8 +43,8 @@ from adk_store.records import (
     StoredSession,
     UserEventRecord,
 )
-from adk_store.schema import build_schema
-from adk_store.statements import EVENT_PARTS_FROM_DOCUMENT, atomic_append, insert_if_absent
+from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, build_schema
+from adk_store.statements import ScopeStatements, build_statements, owner_filter
 
 
 class SessionStore:
@@ -71,18 +60,17 @@ class SessionStore:
         self,
         engine: AsyncEngine,
         *,
-        table_prefix: str = DEFAULT_TABLE_PREFIX,
-        schema: str | None = None,
-        owner_column: OwnerColumn | None = None,
+        layout: TableLayout | str = DEFAULT_TABLE_PREFIX,
         owner: Any = None,
         auto_migrate: bool = False,
         owns_engine: bool = False,
     ) -> None:
         self.engine = engine
-        self.layout = TableLayout(prefix=table_prefix, schema=schema, owner_column=owner_column)
+        self.layout = TableLayout.of(layout)
         self.layout.check_dialect(engine.dialect.name)
         self.schema = build_schema(self.layout)
-        self.owner_values: dict[str, Any] = _owner_values(owner_column, owner)
+        self.rules = rules_for(engine.dialect)
+        self.owner_values: dict[str, Any] = _owner_values(self.layout.owner_column, owner)
         self.auto_migrate = auto_migrate
         self._owns_engine = owns_engine
         self._ready = False
@@ -90,30 +78,36 @@ class SessionStore:
         # One shared connection (in-memory SQLite) holds one transaction.
         self._turns = asyncio.Lock() if is_single_connection(engine) else None
         self._write_turns = (
-            asyncio.Lock() if has_single_writer(engine) and self._turns is None else None
+            asyncio.Lock() if self.rules.single_writer and self._turns is None else None
         )
-        self._build_statements()
+        self.statements = build_statements(self.schema, engine.dialect, self.owner_values)
 
     @classmethod
     def from_url(
         cls,
         url: str | URL | None = None,
         *,
-        table_prefix: str = DEFAULT_TABLE_PREFIX,
-        schema: str | None = None,
-        owner_column: OwnerColumn | None = None,
+        layout: TableLayout | str = DEFAULT_TABLE_PREFIX,
         owner: Any = None,
-        auto_migrate: bool = False,
+        auto_migrate: bool | None = None,
         **engine_options: Any,
     ) -> SessionStore:
-        """A store that owns an engine made for ``url`` (embedded SQLite if None)."""
-        engine = create_engine(url, **engine_options)
+        """A store that owns an engine made for ``url`` (embedded SQLite if None).
+
+        ``auto_migrate=None`` creates the tables only where nobody else can:
+        on the embedded default file and in an in-memory database. A server
+        named by a URL is upgraded only when asked (``auto_migrate=True``
+        or ``adk-store db upgrade``).
+        """
+        _refuse_layout_keywords(engine_options)
+        resolved = resolve_url(url)
+        if auto_migrate is None:
+            auto_migrate = migrates_by_default(url, resolved)
+        engine = create_engine(resolved, **engine_options)
         try:
             return cls(
                 engine,
-                table_prefix=table_prefix,
-                schema=schema,
-                owner_column=owner_column,
+                layout=layout,
                 owner=owner,
                 auto_migrate=auto_migrate,
                 owns_engine=True,
@@ -128,155 +122,9 @@ class SessionStore:
         if self._owns_engine:
             await self.engine.dispose()
 
-    # -- statements -------------------------------------------------------
-
-    def _build_statements(self) -> None:
-        s = self.schema.sessions
-        e = self.schema.events
-        a = self.schema.app_states
-        u = self.schema.user_states
-        dialect = self.engine.dialect
-        session_key = self._key(s, app_name="app_name", user_id="user_id", id="session_id")
-        event_key = self._key(
-            e, app_name="app_name", user_id="user_id", session_id="session_id", id="event_id"
-        )
-        existing_event = select(e.c.event_data).where(event_key).scalar_subquery()
-
-        self._insert_session = insert(s)
-        self._probe_session = select(
-            s.c.revision, s.c.create_time, existing_event.label("existing_event")
-        ).where(session_key)
-        self._lock_session = self._probe_session.with_for_update()
-        self._lock_session_with_state = self._probe_session.add_columns(s.c.state).with_for_update()
-        self._bump_session = (
-            update(s)
-            .where(session_key, s.c.revision == bindparam("expected_revision"))
-            .values(revision=bindparam("new_revision"), update_time=bindparam("new_update_time"))
-        )
-        self._bump_session_with_state = self._bump_session.values(state=bindparam("new_state"))
-        self._insert_event = insert(e)
-        self._delete_session = delete(s).where(session_key)
-
-        self._select_session = (
-            select(
-                s.c.state,
-                s.c.revision,
-                s.c.create_time,
-                s.c.update_time,
-                a.c.state.label("app_state"),
-                u.c.state.label("user_state"),
-            )
-            .select_from(
-                s.outerjoin(a, self._same_owner(a, s, "app_name")).outerjoin(
-                    u, self._same_owner(u, s, "app_name", "user_id")
-                )
-            )
-            .where(session_key)
-        )
-        events_of_session = select(e.c.event_data).where(
-            self._key(e, app_name="app_name", user_id="user_id", session_id="session_id")
-        )
-        newest_first = (e.c.timestamp.desc(), e.c.id.desc())
-        since = e.c.timestamp >= bindparam("after")
-        limit: BindParameter[int] = bindparam("limit")
-        # Keyed by (has num_recent_events, has after_timestamp).
-        self._select_events: dict[tuple[bool, bool], Select[Any]] = {
-            (False, False): events_of_session.order_by(*newest_first),
-            (False, True): events_of_session.where(since).order_by(*newest_first),
-            (True, False): events_of_session.order_by(*newest_first).limit(limit),
-            (True, True): events_of_session.where(since).order_by(*newest_first).limit(limit),
-        }
-
-        listing_columns = (
-            s.c.app_name,
-            s.c.user_id,
-            s.c.id,
-            s.c.state,
-            s.c.revision,
-            s.c.create_time,
-            s.c.update_time,
-            u.c.state.label("user_state"),
-        )
-        listing = (
-            select(*listing_columns)
-            .select_from(s.outerjoin(u, self._same_owner(u, s, "app_name", "user_id")))
-            .where(self._key(s, app_name="app_name"))
-            .order_by(s.c.update_time, s.c.user_id, s.c.id)
-        )
-        after_time = bindparam("after_time", type_=s.c.update_time.type)
-        after_user: BindParameter[str] = bindparam("after_user")
-        past_cursor = beyond(
-            (s.c.update_time, s.c.user_id, s.c.id), (after_time, after_user, bindparam("after_id"))
-        )
-        # Keyed by (one user only, paged).
-        self._list_sessions: dict[tuple[bool, bool], Select[Any]] = {}
-        for one_user in (False, True):
-            base = listing.where(s.c.user_id == bindparam("key_user_id")) if one_user else listing
-            self._list_sessions[(one_user, False)] = base
-            self._list_sessions[(one_user, True)] = base.where(past_cursor).limit(limit)
-
-        user_events = select(e.c.session_id, e.c.timestamp, e.c.event_data).where(
-            self._key(e, app_name="app_name", user_id="user_id")
-        )
-        event_time = bindparam("after_time", type_=e.c.timestamp.type)
-        after_session: BindParameter[str] = bindparam("after_session")
-        past_event = beyond(
-            (e.c.session_id, e.c.timestamp, e.c.id),
-            (after_session, event_time, bindparam("after_event")),
-        )
-        # In the order of the events index, so a page is one range scan.
-        self._user_events_page = (
-            user_events.where(past_event)
-            .order_by(e.c.session_id, e.c.timestamp, e.c.id)
-            .limit(limit)
-        )
-
-        self._atomic_append = atomic_append(self.schema, dialect, self.owner_values)
-        self._scopes = {
-            "app": _ScopeStatements(self._key(a, app_name="app_name"), a, dialect),
-            "user": _ScopeStatements(
-                self._key(u, app_name="app_name", user_id="user_id"), u, dialect
-            ),
-        }
-
     def owner_filter(self, table: Any) -> list[ColumnElement[bool]]:
-        """Conditions that keep a query on ``table`` to this store's owner (none without one).
-
-        The owner is a bound parameter carrying its value, so statements built
-        once keep it without being passed it on every execution.
-        """
-        return [table.c[name] == value for name, value in self.owner_values.items()]
-
-    def _key(self, table: Table, **columns: str) -> ColumnElement[bool]:
-        """Equality on the owner and the key columns, bound to ``key_<name>`` parameters.
-
-        Key parameters never share a column's name: an UPDATE would otherwise
-        take a parameter named like a column as a value to SET.
-        """
-        return and_(
-            *self.owner_filter(table),
-            *(table.c[column] == bindparam(f"key_{param}") for column, param in columns.items()),
-        )
-
-    def _same_owner(self, left: Table, right: Table, *columns: str) -> ColumnElement[bool]:
-        """A join condition on ``columns`` and the owner column."""
-        names = (*self.schema.owner_names, *columns)
-        return and_(*(left.c[name] == right.c[name] for name in names))
-
-    def statements(self) -> dict[str, Executable]:
-        """Every statement this store runs, by name: for inspection and dialect checks."""
-        found: dict[str, Executable] = {}
-        for name, value in vars(self).items():
-            if isinstance(value, Executable):
-                found[name.lstrip("_")] = value
-        for flags, statement in self._select_events.items():
-            found[f"select_events{flags}"] = statement
-        for flags, statement in self._list_sessions.items():
-            found[f"list_sessions{flags}"] = statement
-        for scope, statements in self._scopes.items():
-            for name, value in vars(statements).items():
-                found[f"{scope}_{name}"] = value
-        return found
+        """Conditions that keep a query on ``table`` to this store's owner (none without one)."""
+        return owner_filter(table, self.owner_values)
 
     # -- plumbing ---------------------------------------------------------
 
@@ -313,9 +161,9 @@ class SessionStore:
                 return
             if write:
                 connection = await connection.execution_options(**{WRITE_INTENT: True})
-            async with self._write_turns if write and self._write_turns else nullcontext():
-                async with connection.begin():
-                    yield connection
+            queue = self._write_turns if write and self._write_turns else nullcontext()
+            async with queue, connection.begin():
+                yield connection
 
     # -- sessions ---------------------------------------------------------
 
@@ -345,7 +193,7 @@ class SessionStore:
         }
         try:
             async with self.unit_of_work(write=True) as connection:
-                await connection.execute(self._insert_session, row)
+                await connection.execute(self.statements.insert_session, row)
                 app_state = await self._merge_scope(
                     connection, "app", {"app_name": app_name}, deltas.app, now
                 )
@@ -386,12 +234,14 @@ class SessionStore:
         """
         key = _session_params(app_name, user_id, session_id)
         async with self.unit_of_work(autocommit=True) as connection:
-            row = (await connection.execute(self._select_session, key)).one_or_none()
+            row = (await connection.execute(self.statements.select_session, key)).one_or_none()
             if row is None:
                 return None
             events: list[dict[str, Any]] = []
             if num_recent_events != 0:
-                statement = self._select_events[(num_recent_events is not None, after is not None)]
+                statement = self.statements.select_events[
+                    (num_recent_events is not None, after is not None)
+                ]
                 params: dict[str, Any] = dict(key, limit=num_recent_events, after=after)
                 result = await connection.execute(statement, params)
                 events = [event_data for (event_data,) in result]
@@ -435,7 +285,7 @@ class SessionStore:
             )
         async with self.unit_of_work(autocommit=True) as connection:
             app_state = await self._read_scope(connection, "app", {"app_name": app_name})
-            statement = self._list_sessions[(user_id is not None, page_size is not None)]
+            statement = self.statements.list_sessions[(user_id is not None, page_size is not None)]
             rows = (await connection.execute(statement, params)).all()
         return [
             StoredSession(
@@ -477,14 +327,14 @@ class SessionStore:
             "limit": page_size,
         }
         async with self.unit_of_work(autocommit=True) as connection:
-            rows = (await connection.execute(self._user_events_page, params)).all()
+            rows = (await connection.execute(self.statements.user_events_page, params)).all()
         return [UserEventRecord(row.session_id, row.timestamp, row.event_data) for row in rows]
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> bool:
         """Delete the session and (by cascade) its events; False if it did not exist."""
         key = _session_params(app_name, user_id, session_id)
         async with self.unit_of_work(write=True) as connection:
-            result = await connection.execute(self._delete_session, key)
+            result = await connection.execute(self.statements.delete_session, key)
         return bool(result.rowcount)
 
     async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
@@ -519,7 +369,7 @@ class SessionStore:
         and a `DuplicateEventError` otherwise.
         """
         key = _session_params(app_name, user_id, session_id)
-        if self._atomic_append is None:
+        if self.statements.atomic_append is None:
             return await self._append_in_steps(key, expected, event_row, deltas)
         params = dict(
             key,
@@ -539,7 +389,7 @@ class SessionStore:
         written = None
         try:
             async with self.unit_of_work(autocommit=True) as connection:
-                written = (await connection.execute(self._atomic_append, params)).one()
+                written = (await connection.execute(self.statements.atomic_append, params)).one()
         except IntegrityError as exc:
             conflict = exc
         if written is not None and written.revision is not None:
@@ -561,7 +411,11 @@ class SessionStore:
         """The portable append: lock, check, then one statement per table."""
         timestamp = event_row["timestamp"]
         async with self.unit_of_work(write=True) as connection:
-            lock = self._lock_session_with_state if deltas.session else self._lock_session
+            lock = (
+                self.statements.lock_session_with_state
+                if deltas.session
+                else self.statements.lock_session
+            )
             row = await self._probe(connection, key, event_row, lock)
             if (
                 row is None
@@ -577,15 +431,15 @@ class SessionStore:
             )
             if deltas.session:
                 bump["new_state"] = {**row.state, **deltas.session}
-                await connection.execute(self._bump_session_with_state, bump)
+                await connection.execute(self.statements.bump_session_with_state, bump)
             else:
-                await connection.execute(self._bump_session, bump)
+                await connection.execute(self.statements.bump_session, bump)
             app_key = {"app_name": key["key_app_name"]}
             user_key = dict(app_key, user_id=key["key_user_id"])
             await self._merge_scope(connection, "app", app_key, deltas.app, timestamp)
             await self._merge_scope(connection, "user", user_key, deltas.user, timestamp)
             await connection.execute(
-                self._insert_event,
+                self.statements.insert_event,
                 {
                     **self.owner_values,
                     "app_name": key["key_app_name"],
@@ -605,7 +459,7 @@ class SessionStore:
     ) -> Any:
         """The session's revision and any stored event with the new event's id."""
         params = dict(key, key_event_id=event_row["id"])
-        statement = self._probe_session if statement is None else statement
+        statement = self.statements.probe_session if statement is None else statement
         result = await connection.execute(statement, params)
         return result.one_or_none()
 
@@ -644,11 +498,14 @@ class SessionStore:
 
     # -- scoped state -----------------------------------------------------
 
+    def _scope(self, scope: str) -> ScopeStatements:
+        return self.statements.app if scope == "app" else self.statements.user
+
     async def _read_scope(
         self, connection: AsyncConnection, scope: str, key: dict[str, str]
     ) -> dict[str, Any]:
         state = (
-            await connection.execute(self._scopes[scope].read, _key_params(key))
+            await connection.execute(self._scope(scope).read, _key_params(key))
         ).scalar_one_or_none()
         return state or {}
 
@@ -665,7 +522,7 @@ class SessionStore:
         Each key is merged, never the whole document replaced, so keys written
         concurrently from other sessions survive.
         """
-        statements = self._scopes[scope]
+        statements = self._scope(scope)
         if not delta:
             return await self._read_scope(connection, scope, key)
         await connection.execute(
@@ -679,17 +536,18 @@ class SessionStore:
         return merged
 
 
-class _ScopeStatements:
-    """Read, lock, create and write statements for one scoped-state table."""
+# Keyword arguments of earlier releases, now parts of one ``layout`` value.
+_LAYOUT_KEYWORDS = ("table_prefix", "schema", "owner_column")
 
-    def __init__(self, where: ColumnElement[bool], table: Table, dialect: Any) -> None:
-        self.read = select(table.c.state).where(where)
-        self.lock = self.read.with_for_update()
-        self.ensure = insert_if_absent(table, dialect)
-        self.write = (
-            update(table)
-            .where(where)
-            .values(state=bindparam("new_state"), update_time=bindparam("new_update_time"))
+
+def _refuse_layout_keywords(engine_options: dict[str, Any]) -> None:
+    """Name the replacement instead of passing an old keyword on to the engine."""
+    given = [name for name in _LAYOUT_KEYWORDS if name in engine_options]
+    if given:
+        raise StoreConfigurationError(
+            f"{', '.join(given)} is now part of the layout: pass "
+            "layout=TableLayout(prefix=..., schema=..., owner_column=...) "
+            "(from adk_store import TableLayout), or layout='prefix' for a prefix alone."
         )
 
 

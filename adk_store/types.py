@@ -20,7 +20,7 @@ from sqlalchemy.dialects import mysql, oracle, postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
-MYSQL_NAMES = ("mysql", "mariadb")
+from adk_store.dialects import MYSQL_NAMES, rules_for
 
 
 def json_type(*, nullable_as_sql_null: bool = False) -> TypeEngine[Any]:
@@ -78,7 +78,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("adk-store timestamps must be timezone-aware (UTC).")
         value = value.astimezone(UTC)
-        if dialect.name == "sqlite" or dialect.name in MYSQL_NAMES:
+        if rules_for(dialect).naive_timestamps:
             return value.replace(tzinfo=None)
         return value
 

@@ -20,7 +20,8 @@ from sqlalchemy import MetaData, Table, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateSchema
 
-from adk_store.engine import WRITE_INTENT, create_engine, resolve_url
+from adk_store.dialects import WRITE_INTENT, rules_for
+from adk_store.engine import create_engine, resolve_url
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.migrations import (
@@ -29,7 +30,6 @@ from adk_store.migrations import (
     version_table_options,
 )
 from adk_store.schema import build_schema
-from adk_store.statements import migration_lock
 
 config = context.config
 if config.config_file_name and not config.attributes.get("connection"):
@@ -106,16 +106,18 @@ def run_offline() -> None:
 def _run_on(connection: Connection) -> None:
     layout.check_dialect(connection.dialect.name)
     context.configure(connection=connection, **_options())
-    with context.begin_transaction():
-        with migration_lock(connection, f"{layout.schema or ''}.{schema.version_table}"):
-            _create_schema(connection)
-            context.run_migrations()
-            if not context.get_context().get_current_heads():
-                # Downgraded to base: leave nothing of ours behind (the schema
-                # may hold other things, so it stays).
-                Table(schema.version_table, MetaData(), schema=layout.schema).drop(
-                    connection, checkfirst=True
-                )
+    lock = rules_for(connection.dialect).migration_lock(
+        connection, f"{layout.schema or ''}.{schema.version_table}"
+    )
+    with context.begin_transaction(), lock:
+        _create_schema(connection)
+        context.run_migrations()
+        if not context.get_context().get_current_heads():
+            # Downgraded to base: leave nothing of ours behind (the schema
+            # may hold other things, so it stays).
+            Table(schema.version_table, MetaData(), schema=layout.schema).drop(
+                connection, checkfirst=True
+            )
 
 
 async def _run_with_own_engine() -> None:

@@ -202,7 +202,7 @@ class StoredRows:
 
 async def stored_rows(url: str, table_prefix: str, user_id: str, session_id: str) -> StoredRows:
     """Read what the server wrote, straight from the tables."""
-    async with SqlSessionService.from_url(url, table_prefix=table_prefix) as service:
+    async with SqlSessionService.from_url(url, layout=table_prefix) as service:
         store = service.store
         schema = store.schema
         s, e, a, u = schema.sessions, schema.events, schema.app_states, schema.user_states
@@ -297,7 +297,7 @@ async def test_api_server_on_postgresql_registered_by_services_py(
     prefix parameter never reaches asyncpg (which would refuse it).
     """
     url = postgres.url(postgres.create_database(f"adk_tools_{os.getpid()}"))
-    async with SqlSessionService.from_url(url, table_prefix="web_", auto_migrate=True) as setup:
+    async with SqlSessionService.from_url(url, layout="web_", auto_migrate=True) as setup:
         await setup.store.ensure_ready()
     agents = write_agents_dir(tmp_path, services_py=True)
     bare = url.replace("postgresql+asyncpg://", "postgresql://")

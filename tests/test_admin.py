@@ -26,7 +26,7 @@ from helpers import make_event
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from adk_store import OwnerColumn, SqlSessionService, admin
+from adk_store import OwnerColumn, SqlSessionService, TableLayout, admin
 from adk_store.cli import app
 
 runner = CliRunner()
@@ -384,7 +384,7 @@ async def test_an_owner_sees_and_prunes_only_its_own_rows(tmp_path: Path) -> Non
     column = OwnerColumn("tenant_id", type="integer")
     for owner in (1, 2):
         async with SqlSessionService.from_url(
-            url, owner_column=column, owner=owner, auto_migrate=True
+            url, layout=TableLayout(owner_column=column), owner=owner, auto_migrate=True
         ) as service:
             # The same app, user and session ids for both owners.
             await add_session(service, "shop", "u", "old", age_days=40, events=owner)

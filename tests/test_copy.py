@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from adk_store import SqlSessionService
 from adk_store.cli import app
 from adk_store.engine import create_engine
-from adk_store.layout import OwnerColumn
+from adk_store.layout import OwnerColumn, TableLayout
 
 APP = "chat"
 # (user, session id, number of events)
@@ -147,7 +147,7 @@ async def fill_owners(url: str) -> None:
     """Two owners with the same app, user and session ids."""
     for owner in ("acme", "globex"):
         async with SqlSessionService.from_url(
-            url, owner_column=TENANT, owner=owner, auto_migrate=True
+            url, layout=TableLayout(owner_column=TENANT), owner=owner, auto_migrate=True
         ) as service:
             session = await service.create_session(
                 app_name=APP, user_id="u1", session_id="a", state={"user:owner": owner}
@@ -156,7 +156,9 @@ async def fill_owners(url: str) -> None:
 
 
 async def owner_view(url: str, owner: str) -> tuple[list[str], Session | None]:
-    async with SqlSessionService.from_url(url, owner_column=TENANT, owner=owner) as service:
+    async with SqlSessionService.from_url(
+        url, layout=TableLayout(owner_column=TENANT), owner=owner
+    ) as service:
         listed = await service.list_sessions(app_name=APP)
         session = await service.get_session(app_name=APP, user_id="u1", session_id="a")
         return [item.id for item in listed.sessions], session

@@ -62,7 +62,7 @@ def test_store_statements_compile_on_every_dialect() -> None:
         "postgresql+psycopg://u@h/db",
     ):
         store = SessionStore(create_engine(url))
-        for name, statement in store.statements().items():
+        for name, statement in store.statements.by_name().items():
             assert str(statement.compile(dialect=store.engine.dialect)), (url, name)
 
 

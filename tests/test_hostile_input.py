@@ -28,7 +28,7 @@ from servers import MariaDBServer, PostgresServer, free_port
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
-from adk_store import SessionStore, SqlSessionService, StoreConfigurationError
+from adk_store import SessionStore, SqlSessionService, StoreConfigurationError, TableLayout
 from adk_store.cli import app as cli_app
 from adk_store.engine import create_engine
 from adk_store.errors import StoreConnectionError, UnstorableValueError
@@ -413,7 +413,7 @@ INJECTED_NAMES = [
 def test_table_prefixes_that_try_injection_are_refused(prefix: Any, tmp_path: Any) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     with pytest.raises(StoreConfigurationError, match="Invalid table prefix"):
-        SqlSessionService(url, table_prefix=prefix)
+        SqlSessionService(url, layout=prefix)
     if isinstance(prefix, str) and "\x00" not in prefix:
         result = CliRunner().invoke(
             cli_app, ["db", "upgrade", "--url", url, "--table-prefix", prefix]
@@ -435,7 +435,9 @@ def test_table_prefixes_that_try_injection_are_refused(prefix: Any, tmp_path: An
 def test_schema_names_that_try_injection_are_refused(schema: Any) -> None:
     # Refused when the service is built: port 1 would fail loudly if anything connected.
     with pytest.raises(StoreConfigurationError, match="schema name"):
-        SqlSessionService("postgresql+asyncpg://app@127.0.0.1:1/agents", schema=schema)
+        SqlSessionService(
+            "postgresql+asyncpg://app@127.0.0.1:1/agents", layout=TableLayout(schema=schema)
+        )
 
 
 @functools.cache
@@ -448,7 +450,7 @@ def _unconnected_engine() -> AsyncEngine:
 @given(prefix=st.text(max_size=30) | st.from_regex(r"[a-z][a-z0-9_]{0,30}", fullmatch=True))
 def test_any_table_prefix_names_plain_tables_or_is_refused(prefix: str) -> None:
     try:
-        store = SessionStore(_unconnected_engine(), table_prefix=prefix)
+        store = SessionStore(_unconnected_engine(), layout=prefix)
     except StoreConfigurationError:
         valid = False
     else:

@@ -11,7 +11,13 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from adk_store import OwnerColumn, SessionStore, SqlSessionService, StoreConnectionError
+from adk_store import (
+    OwnerColumn,
+    SessionStore,
+    SqlSessionService,
+    StoreConnectionError,
+    TableLayout,
+)
 from adk_store.cli import app
 from adk_store.engine import create_engine
 
@@ -31,7 +37,7 @@ def test_async_engine_uses_the_oracledb_async_dialect(oracle_store: SessionStore
 
 
 def test_every_store_statement_compiles_for_oracle(oracle_store: SessionStore) -> None:
-    statements = oracle_store.statements()
+    statements = oracle_store.statements.by_name()
     assert len(statements) >= 20
     compiled = {
         name: str(statement.compile(dialect=oracle_store.engine.dialect))
@@ -90,10 +96,10 @@ def test_before_21c_json_is_stored_as_blob(oracle_store: SessionStore) -> None:
 def test_owner_column_layout_compiles_for_oracle() -> None:
     """The owner column leads every key and filter in the DDL and the statements."""
     owner = OwnerColumn("tenant_id", type="bigint", references="tenants.id")
-    store = SessionStore(create_engine(ORACLE_URL), owner_column=owner, owner=7)
+    store = SessionStore(create_engine(ORACLE_URL), layout=TableLayout(owner_column=owner), owner=7)
     compiled = {
         name: str(statement.compile(dialect=store.engine.dialect))
-        for name, statement in store.statements().items()
+        for name, statement in store.statements.by_name().items()
     }
     for name in ("select_session", "delete_session", "lock_session", "user_lock", "app_read"):
         assert "tenant_id = :tenant_id_1" in compiled[name], name

@@ -39,7 +39,7 @@ def test_statements_compile_for_cockroachdb_with_postgresql_upserts() -> None:
     store = _cockroach_store()
     compiled = {
         name: str(statement.compile(dialect=store.engine.dialect))
-        for name, statement in store.statements().items()
+        for name, statement in store.statements.by_name().items()
     }
     assert "ON CONFLICT DO NOTHING" in compiled["app_ensure"]
     assert "FOR UPDATE" in compiled["lock_session"]

@@ -19,6 +19,7 @@ instead of rendering them into the SQL.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ import pytest
 from sqlalchemy.sql import Executable
 
 from adk_store.engine import create_engine
-from adk_store.layout import OwnerColumn
+from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.store import SessionStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -397,14 +398,12 @@ _NUMBER_LITERAL = re.compile(r"(?<![\w$:%.])\d+(?:\.\d+)?(?!\w)")
 
 
 def _all_statements(store: SessionStore) -> dict[str, Executable]:
-    """``store.statements()``, plus any kept in a dict that it leaves out."""
-    found = dict(store.statements())
-    known = {id(statement) for statement in found.values()}
-    for attribute, value in vars(store).items():
-        if isinstance(value, dict):
-            for key, statement in value.items():
-                if isinstance(statement, Executable) and id(statement) not in known:
-                    found[f"{attribute}[{key}]"] = statement
+    """Every statement of the store: by_name() walks every field, mappings included."""
+    found = store.statements.by_name()
+    for field in dataclasses.fields(store.statements):
+        value = getattr(store.statements, field.name)
+        if value is not None:
+            assert any(name.startswith(field.name) for name in found), field.name
     return found
 
 
@@ -414,7 +413,10 @@ def test_every_statement_binds_its_values(url: str, owned: bool) -> None:
     engine = create_engine(url)
     options: dict[str, Any] = {}
     if owned:
-        options = {"owner_column": OwnerColumn("tenant_id"), "owner": HOSTILE_OWNER}
+        options = {
+            "layout": TableLayout(owner_column=OwnerColumn("tenant_id")),
+            "owner": HOSTILE_OWNER,
+        }
     try:
         store = SessionStore(engine, **options)
         statements = _all_statements(store)

@@ -65,7 +65,7 @@ async def _cli(*args: str) -> None:
 
 
 def _tenant(url: str, owner: int) -> SqlSessionService:
-    return SqlSessionService.from_url(url, owner_column=OWNER, owner=owner)
+    return SqlSessionService.from_url(url, layout=LAYOUT, owner=owner)
 
 
 async def test_owners_share_ids_but_never_each_others_rows(shared_database: Database) -> None:
@@ -126,16 +126,18 @@ async def test_deleting_an_owner_removes_what_it_stored(shared_database: Databas
 async def test_a_service_without_its_owner_is_refused(tmp_path: object) -> None:
     url = "sqlite+aiosqlite://"
     with pytest.raises(StoreConfigurationError, match="pass owner="):
-        SqlSessionService.from_url(url, owner_column=OWNER)
+        SqlSessionService.from_url(url, layout=LAYOUT)
     with pytest.raises(StoreConfigurationError, match="no owner column"):
         SqlSessionService.from_url(url, owner=1)
     with pytest.raises(StoreConfigurationError, match="must be an int"):
-        SqlSessionService.from_url(url, owner_column=OWNER, owner="1")
+        SqlSessionService.from_url(url, layout=LAYOUT, owner="1")
     with pytest.raises(StoreConfigurationError, match="does not fit"):
-        SqlSessionService.from_url(url, owner_column=OWNER, owner=2**40)
+        SqlSessionService.from_url(url, layout=LAYOUT, owner=2**40)
     uuid_owner = OwnerColumn("org", type="uuid")
     with pytest.raises(StoreConfigurationError, match="must be a UUID"):
-        SqlSessionService.from_url(url, owner_column=uuid_owner, owner="not-a-uuid")
+        SqlSessionService.from_url(
+            url, layout=TableLayout(owner_column=uuid_owner), owner="not-a-uuid"
+        )
 
 
 @pytest.mark.parametrize(
@@ -166,7 +168,7 @@ def test_owner_column_spec_round_trips() -> None:
 
 def test_schema_is_refused_where_tables_do_not_live_in_one() -> None:
     with pytest.raises(StoreConfigurationError, match="PostgreSQL only"):
-        SessionStore.from_url("sqlite+aiosqlite://", schema="agents")
+        SessionStore.from_url("sqlite+aiosqlite://", layout=TableLayout(schema="agents"))
 
 
 @pytest.mark.parametrize("name", ["Agents", "pg_catalog", "a-b", 'x"; drop schema public; --', ""])
@@ -201,8 +203,8 @@ async def test_postgres_schemas_hold_separate_stores(postgres: PostgresServer) -
         await engine.dispose()
 
     async with (
-        SqlSessionService.from_url(url, schema="tenant_a") as a,
-        SqlSessionService.from_url(url, schema="tenant_b") as b,
+        SqlSessionService.from_url(url, layout=TableLayout(schema="tenant_a")) as a,
+        SqlSessionService.from_url(url, layout=TableLayout(schema="tenant_b")) as b,
     ):
         await a.create_session(app_name="app", user_id="u", session_id="s", state={"x": "a"})
         assert await b.get_session(app_name="app", user_id="u", session_id="s") is None
@@ -267,7 +269,7 @@ async def test_runtime_role_without_ddl_rights_runs_the_service(
     )
 
     runtime = runtime_url.render_as_string(hide_password=False)
-    async with SqlSessionService.from_url(runtime, schema="agents") as service:
+    async with SqlSessionService.from_url(runtime, layout=TableLayout(schema="agents")) as service:
         session = await service.create_session(
             app_name="app", user_id="u", state={"app:a": 1, "user:b": 2, "c": 3}
         )

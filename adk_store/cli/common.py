@@ -126,9 +126,7 @@ class StoreTarget:
     def open(self, *, auto_migrate: bool = False) -> SessionStore:
         return SessionStore.from_url(
             self.url,
-            table_prefix=self.layout.prefix,
-            schema=self.layout.schema,
-            owner_column=self.layout.owner_column,
+            layout=self.layout,
             owner=self._owner_value(),
             auto_migrate=auto_migrate,
         )

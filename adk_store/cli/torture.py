@@ -11,7 +11,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from adk_store.cli.common import UrlOption, console, errors, run_reporting_errors
-from adk_store.engine import is_sqlite_memory, resolve_url
+from adk_store.dialects.sqlite import is_sqlite_memory
+from adk_store.engine import resolve_url
 
 if TYPE_CHECKING:
     from adk_store.reliability.torture import TortureReport

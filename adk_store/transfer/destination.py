@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Insert, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adk_store.engine import WRITE_INTENT, connect
-from adk_store.statements import insert_if_absent
+from adk_store.dialects import WRITE_INTENT, rules_for
+from adk_store.engine import connect
 from adk_store.store import SessionStore
 from adk_store.transfer.records import Scope, ScopeRecord, SessionKey, SessionRecord
 from adk_store.transfer.sources import EVENT_SESSION_KEY, SCOPE_KEYS, SESSION_KEY, any_key
@@ -41,9 +41,9 @@ class Destination:
         self.store = store
         self.exists = exists
         schema = store.schema
-        dialect = store.engine.dialect
+        rules = rules_for(store.engine.dialect)
         self._insert: dict[str, Insert] = {
-            table.name: insert_if_absent(table, dialect)
+            table.name: rules.insert_if_absent(table)
             for table in (schema.sessions, schema.events, schema.app_states, schema.user_states)
         }
 

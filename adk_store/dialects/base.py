@@ -1,0 +1,94 @@
+"""The portable rules, which every database family starts from.
+
+What is spelled here works on any SQL database adk-store supports and is
+what Oracle (and an unknown PostgreSQL derivative, for what it does not
+share) gets: an INSERT guarded by NOT EXISTS, no migration lock beyond the
+migration's own transaction, keyset conditions spelled out column by column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Insert, Select, Table, bindparam, exists, insert, select
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+if TYPE_CHECKING:
+    from adk_store.schema import StoreSchema
+
+# ``mariadb+driver://`` URLs give ``dialect.name == "mariadb"``: both names
+# must get the MySQL behaviour.
+MYSQL_NAMES = ("mysql", "mariadb")
+
+# Execution option that marks a connection whose transaction will write;
+# a database that takes write locks at BEGIN (SQLite) reads it.
+WRITE_INTENT = "adk_store_write"
+
+
+class DialectRules:
+    """How one database family does what the store needs.
+
+    A subclass per family overrides only what differs; every attribute
+    documents the portable answer.
+    """
+
+    # Tables can be placed in a named schema of the database.
+    schemas = False
+    # The planner seeks an index with a row-value comparison ``(a, b) > (x, y)``;
+    # elsewhere the comparison is spelled out column by column (Oracle has no
+    # row values, MariaDB scans the whole index for one).
+    row_value_seek = False
+    # The database admits one writer at a time, so writers in one process
+    # queue on an asyncio lock instead of the database's busy handler.
+    single_writer = False
+    # Isolation level every connection gets unless the caller chose one.
+    isolation_level: str | None = None
+    # Timestamps are stored without a zone: written and read as naive UTC.
+    naive_timestamps = False
+    # The database is a file in this process, not a server: no connections to
+    # lose, no server-side settings.
+    embedded = False
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+    def insert_if_absent(self, table: Table) -> Insert:
+        """An INSERT of one row that does nothing when its primary key exists.
+
+        Executed with a parameter dict holding every column. The portable
+        spelling is an INSERT ... SELECT guarded by NOT EXISTS; concurrent
+        inserts of the same key can still raise, which the caller's
+        transaction handles like any integrity error.
+        """
+        keys = list(table.primary_key.columns)
+        guard = ~exists().where(*(column == bindparam(column.name) for column in keys))
+        # Typed parameters, so JSON and timestamp values are processed as they
+        # would be in a plain INSERT.
+        values = [bindparam(c.name, type_=c.type).label(c.name) for c in table.columns]
+        source = select(*values).where(guard)
+        return insert(table).from_select([c.name for c in table.columns], source)
+
+    @contextmanager
+    def migration_lock(self, connection: Connection, key: str) -> Iterator[None]:
+        """Hold a database-wide lock named ``key`` while the schema is upgraded.
+
+        Processes started with ``auto_migrate=True`` then upgrade one at a
+        time and the later ones find the schema current. Without a named
+        lock, the migration's own transaction is all there is.
+        """
+        yield
+
+    def atomic_append(
+        self, schema: StoreSchema, owner_values: dict[str, Any]
+    ) -> Select[Any] | None:
+        """The whole append as one statement, or None where it takes a transaction."""
+        return None
+
+    def configure_engine(self, engine: AsyncEngine, url: URL) -> None:
+        """Apply the connection settings the store's guarantees depend on (none here)."""

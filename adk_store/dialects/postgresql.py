@@ -1,0 +1,174 @@
+"""PostgreSQL's rules: native upserts, advisory locks and the append in one statement.
+
+A PostgreSQL-compatible database (CockroachDB) shares the upsert syntax and
+nothing else the store relies on: its rules are the portable ones plus
+``ON CONFLICT``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Insert,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+
+from adk_store.dialects.base import DialectRules
+from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, StoreSchema
+
+
+class PostgreSQLCompatibleRules(DialectRules):
+    """A database speaking PostgreSQL's dialect: ``INSERT ... ON CONFLICT DO NOTHING``."""
+
+    def insert_if_absent(self, table: Table) -> Insert:
+        return postgresql.insert(table).on_conflict_do_nothing()
+
+
+class PostgreSQLRules(PostgreSQLCompatibleRules):
+    schemas = True
+    row_value_seek = True
+
+    @contextmanager
+    def migration_lock(self, connection: Connection, key: str) -> Iterator[None]:
+        """A transaction-scoped advisory lock, released by the migration's commit."""
+        lock_id = zlib.crc32(key.encode()) - 2**31
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+        yield
+
+    def atomic_append(
+        self, schema: StoreSchema, owner_values: dict[str, Any]
+    ) -> Select[Any] | None:
+        return _one_statement_append(schema, owner_values)
+
+
+POSTGRESQL = PostgreSQLRules("postgresql")
+POSTGRESQL_COMPATIBLE = PostgreSQLCompatibleRules("postgresql-compatible")
+
+
+def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> Select[Any]:
+    """The whole append as one statement, where the database allows it (PostgreSQL).
+
+    Data-modifying CTEs bump the session's revision under its compare-and-swap
+    guard, merge the session, ``app:`` and ``user:`` deltas key by key
+    (``jsonb || jsonb``, so concurrent writers of other keys lose nothing) and
+    insert the event; the event and the state rows are written only if the
+    guarded UPDATE matched. One statement is atomic on its own, so it runs
+    without BEGIN/COMMIT: one round trip.
+
+    Parameters: ``key_app_name``, ``key_user_id``, ``key_session_id``,
+    ``expected_revision`` and ``expected_create_time`` (None: no check),
+    ``new_update_time``, ``session_delta``, ``app_delta``, ``user_delta`` and
+    every event column but ``EVENT_PARTS_FROM_DOCUMENT`` as ``event_<column>``
+    (a parameter named like a column would be taken by SQLAlchemy as a value
+    to SET in the nested DML). The owner (``owner_values``, empty without an
+    owner column) is bound into the statement. The result row holds the new ``revision``, NULL when
+    nothing was written, and the session's ``create_time``.
+    """
+    s, e = schema.sessions, schema.events
+    owned = list(schema.owner_names)
+    expected = bindparam("expected_revision", type_=BigInteger)
+    created = bindparam("expected_create_time", type_=s.c.create_time.type)
+    when = bindparam("new_update_time", type_=s.c.update_time.type)
+    bumped = (
+        update(s)
+        .where(
+            *(s.c[name] == value for name, value in owner_values.items()),
+            s.c.app_name == bindparam("key_app_name"),
+            s.c.user_id == bindparam("key_user_id"),
+            s.c.id == bindparam("key_session_id"),
+            or_(expected.is_(None), and_(s.c.revision == expected, s.c.create_time == created)),
+        )
+        .values(
+            state=s.c.state.op("||")(bindparam("session_delta", type_=s.c.state.type)),
+            revision=s.c.revision + 1,
+            update_time=when,
+        )
+        .returning(
+            *(s.c[name] for name in owned),
+            s.c.app_name,
+            s.c.user_id,
+            s.c.id,
+            s.c.revision,
+            s.c.create_time,
+        )
+        .cte("bumped")
+    )
+    merged = [
+        _merge_scope_from(schema.app_states, bumped, [*owned, "app_name"], "app_delta", when),
+        _merge_scope_from(
+            schema.user_states, bumped, [*owned, "app_name", "user_id"], "user_delta", when
+        ),
+    ]
+    key_columns = [*owned, "app_name", "user_id", "session_id"]
+    event_columns = [c.name for c in e.columns if c.name not in key_columns]
+    event_data = bindparam("event_event_data", type_=e.c.event_data.type)
+
+    def value_of(name: str) -> Any:
+        # The JSON parts are taken from the event document by the server
+        # rather than serialised and sent a second time.
+        if name in EVENT_PARTS_FROM_DOCUMENT:
+            return event_data[name]
+        return (
+            event_data if name == "event_data" else bindparam(f"event_{name}", type_=e.c[name].type)
+        )
+
+    event_values = select(
+        *(bumped.c[name] for name in owned),
+        bumped.c.app_name,
+        bumped.c.user_id,
+        bumped.c.id,
+        *(value_of(name) for name in event_columns),
+    )
+    inserted = (
+        insert(e)
+        .from_select([*key_columns, *event_columns], event_values)
+        .returning(e.c.id)
+        .cte("inserted_event")
+    )
+    # Every CTE must be referenced to be rendered; PostgreSQL runs them all.
+    written = [
+        select(func.count()).select_from(cte).scalar_subquery() for cte in (*merged, inserted)
+    ]
+    return select(
+        select(bumped.c.revision).scalar_subquery().label("revision"),
+        select(bumped.c.create_time).scalar_subquery().label("create_time"),
+        *(count.label(f"written_{index}") for index, count in enumerate(written)),
+    )
+
+
+def _merge_scope_from(table: Table, bumped: Any, key: list[str], delta_name: str, when: Any) -> Any:
+    """An upsert CTE merging a scope's delta into its row, if the delta is not empty."""
+    delta = bindparam(delta_name, type_=table.c.state.type)
+    source = select(*(bumped.c[name] for name in key), delta, when).where(
+        delta != cast(literal("{}"), table.c.state.type)
+    )
+    upsert = postgresql.insert(table).from_select([*key, "state", "update_time"], source)
+    return (
+        upsert.on_conflict_do_update(
+            index_elements=[table.c[name] for name in key],
+            set_={
+                "state": table.c.state.op("||")(upsert.excluded.state),
+                "update_time": upsert.excluded.update_time,
+            },
+        )
+        .returning(table.c[key[0]])
+        .cte(f"merged_{table.name}")
+    )

@@ -1,0 +1,96 @@
+"""SQLite's rules: one writer at a time, explicit BEGIN, and the pragmas the store needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Insert, Table, event
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adk_store.dialects.base import WRITE_INTENT, DialectRules
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def is_sqlite_memory(url: URL) -> bool:
+    return is_sqlite(url) and url.database in (None, "", ":memory:")
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The database file a SQLite URL names; None for another database or in memory."""
+    if not is_sqlite(url) or is_sqlite_memory(url):
+        return None
+    return Path(str(url.database)).expanduser()
+
+
+class SQLiteRules(DialectRules):
+    row_value_seek = True
+    # Writers in one process queue on an asyncio lock: SQLite's own busy
+    # handler waits by sleeping and polling, which under contention costs far
+    # more than the writes themselves. Other processes still wait on
+    # ``busy_timeout``.
+    single_writer = True
+    naive_timestamps = True
+    embedded = True
+
+    def insert_if_absent(self, table: Table) -> Insert:
+        return sqlite.insert(table).on_conflict_do_nothing()
+
+    def configure_engine(self, engine: AsyncEngine, url: URL) -> None:
+        """Apply the SQLite settings the store's guarantees depend on.
+
+        - ``foreign_keys=ON``: the events cascade is enforced.
+        - ``journal_mode=WAL``: readers never block the writer (file databases).
+        - ``synchronous=FULL``: a commit that returned survives a power cut.
+        - ``busy_timeout``: writers from other processes wait instead of failing.
+        - transactions are begun explicitly (the driver's implicit BEGIN is
+          disabled), and ``BEGIN IMMEDIATE`` for writers serialises
+          read-modify-write units across processes.
+        """
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            if path is not None:
+                _enable_wal(cursor)
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            write = connection.get_execution_options().get(WRITE_INTENT, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch a file database to WAL unless it is already.
+
+    The switch needs the file to itself and does not wait on ``busy_timeout``.
+    If another connection holds it, that connection is one of ours opening the
+    same new file and makes the same switch, which then applies to every
+    connection: so "locked" is not an error here.
+    """
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    except Exception as exc:  # the adapted driver's OperationalError
+        if "locked" not in str(exc):
+            raise
+
+
+SQLITE = SQLiteRules("sqlite")

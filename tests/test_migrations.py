@@ -28,48 +28,38 @@ async def _tables(url: str) -> set[str]:
         await engine.dispose()
 
 
-def _alembic(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _alembic(*args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The ``alembic`` command in the checkout, given ``url`` through ADK_STORE_URL if any."""
+    env = {name: value for name, value in os.environ.items() if name != "ADK_STORE_URL"}
+    if url is not None:
+        env["ADK_STORE_URL"] = url
     return subprocess.run(
         [sys.executable, "-m", "alembic", *args],
         cwd=REPO,
-        env={**os.environ, "ADK_STORE_URL": url},
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
 
 
 async def test_alembic_cli_upgrade_check_downgrade(shared_database: Database) -> None:
     url = shared_database.url
-    upgraded = _alembic(url, "upgrade", "head")
+    upgraded = _alembic("upgrade", "head", url=url)
     assert upgraded.returncode == 0, upgraded.stderr
     assert await _tables(url) == {f"adk_{name}" for name in OUR_TABLES} | {"adk_alembic_version"}
-    checked = _alembic(url, "check")
+    checked = _alembic("check", url=url)
     assert checked.returncode == 0, checked.stderr
     assert "No new upgrade operations detected" in checked.stdout + checked.stderr
-    downgraded = _alembic(url, "downgrade", "base")
+    downgraded = _alembic("downgrade", "base", url=url)
     assert downgraded.returncode == 0, downgraded.stderr
     assert await _tables(url) == set()
 
 
 async def test_alembic_x_arguments_choose_url_and_prefix(shared_database: Database) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "alembic",
-            "-x",
-            f"url={shared_database.url}",
-            "-x",
-            "table_prefix=crm_",
-            "upgrade",
-            "head",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={k: v for k, v in os.environ.items() if k != "ADK_STORE_URL"},
+    result = _alembic(
+        "-x", f"url={shared_database.url}", "-x", "table_prefix=crm_", "upgrade", "head"
     )
     assert result.returncode == 0, result.stderr
     assert await _tables(shared_database.url) == {f"crm_{n}" for n in OUR_TABLES} | {
@@ -141,8 +131,9 @@ async def test_outdated_schema_is_reported(database: Database) -> None:
     "prefix", ["", "Adk_", "adk-", "x; DROP TABLE users; --", "a" * 25, "1adk_", "adk_\u00e9"]
 )
 def test_invalid_table_prefixes_are_rejected(prefix: str) -> None:
+    """A prefix becomes part of every table and index name, so it is checked before any DDL."""
     with pytest.raises(StoreConfigurationError, match="Invalid table prefix"):
-        SqlSessionService.from_url("sqlite+aiosqlite://", table_prefix=prefix)
+        migrations.alembic_config(prefix)
 
 
 def test_embedded_default_needs_no_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,3 +151,13 @@ def test_embedded_default_needs_no_setup(tmp_path: Path, monkeypatch: pytest.Mon
 
     assert asyncio.run(use()) == 1
     assert (tmp_path / "home" / "sessions.db").is_file()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite", "mysql", "oracle"])
+def test_alembic_offline_mode_prints_the_reference_ddl(dialect: str) -> None:
+    """``alembic upgrade head --sql`` in a checkout gives a DBA the committed DDL."""
+    printed = _alembic("-x", f"url={dialect}://", "upgrade", "head", "--sql")
+    assert printed.returncode == 0, printed.stderr
+    reference = (REPO / "docs" / "ddl" / f"{dialect}.sql").read_text()
+    assert printed.stdout.strip() in reference
+    assert "CREATE TABLE adk_events" in printed.stdout

@@ -1,4 +1,9 @@
-"""Random operation sequences give the same observable results as ADK's InMemorySessionService."""
+"""Random operation sequences give the same observable results as ADK's InMemorySessionService.
+
+The sequences stay on the common ground of the two services: where adk-store
+differs on purpose (``DIVERGENCES`` in test_service_contract.py, which tests
+each difference on both), `STEERED_CLEAR` says how the sequences avoid it.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from google.adk.sessions import InMemorySessionService
 from google.adk.sessions.base_session_service import GetSessionConfig
 from google.adk.sessions.session import Session
 from helpers import make_event
+from test_service_contract import DIVERGENCES
 
 from adk_store import SqlSessionService
 
@@ -23,6 +29,20 @@ USERS = ("u1", "u2", "u3")
 SESSION_IDS = ("s1", "s2", "s3", "s4")
 KEYS = ("a", "b", "app:a", "app:b", "user:a", "user:b", "temp:a")
 VALUES: tuple[Any, ...] = (None, 0, 1, "x", "ünï", [1, 2], {"n": {"m": [None]}}, True, 2.5)
+
+# Each deliberate divergence, and how the random sequences keep out of its way.
+STEERED_CLEAR = {
+    "reused_event_id_with_other_content": "every event gets a fresh id",
+    "stale_session_copy": "each service appends to the copy it last handed out",
+    "events_ordered_by_timestamp_then_id": "the clock moves on before every event",
+    "times_read_back_to_the_microsecond": (
+        "the clock moves in whole milliseconds and last_update_time is compared to the microsecond"
+    ),
+    "values_some_database_cannot_store": "VALUES holds only values every database stores",
+    "state_values_without_json_form": "VALUES holds only JSON values",
+    "overlong_ids": "APPS, USERS and SESSION_IDS are short",
+    "ids_ending_with_a_space": "APPS, USERS and SESSION_IDS have no trailing spaces",
+}
 
 
 class Clock:
@@ -160,3 +180,8 @@ async def test_matches_in_memory_service(
             theirs = await reference.get_user_state(app_name=app, user_id=user)
         assert ours == theirs, context
     assert stored_appends >= 10, "the sequence should exercise appends"
+
+
+def test_sequences_steer_clear_of_every_divergence_and_only_those() -> None:
+    """A new divergence needs a decision here: avoided, or the comparison adjusted."""
+    assert STEERED_CLEAR.keys() == DIVERGENCES.keys()

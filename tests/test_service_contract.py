@@ -1,37 +1,49 @@
-"""ADK's session contract, point by point, on every backend."""
+"""ADK's session contract, point by point, on every backend.
+
+Where adk-store differs from ADK's InMemorySessionService on purpose, the
+difference is named in `DIVERGENCES` and run on both services at the end of
+this module: each backend is expected to fail the generic "behaves like the
+in-memory service" test for exactly those names, and each name has a test of
+what both services do today.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import logging
+import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from google.adk.errors import StaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import SessionNotFoundError
 from google.adk.events import Event, EventActions
-from google.adk.sessions.base_session_service import GetSessionConfig
+from google.adk.sessions import InMemorySessionService
+from google.adk.sessions.base_session_service import BaseSessionService, GetSessionConfig
 from google.adk.sessions.session import Session
 from google.genai import types
 from helpers import make_event, recorded_statements, revision_of
 from sqlalchemy import func, select
 
-from adk_store import DuplicateEventError, SqlSessionService
+from adk_store import DuplicateEventError, SqlSessionService, UnstorableValueError
 
 APP = "app"
 USER = "user"
 
 
-async def _new(service: SqlSessionService, **kwargs):  # type: ignore[no-untyped-def]
+async def _new(service: BaseSessionService, **kwargs):  # type: ignore[no-untyped-def]
     kwargs.setdefault("app_name", APP)
     kwargs.setdefault("user_id", USER)
     return await service.create_session(**kwargs)
 
 
 async def _get(
-    service: SqlSessionService, session: Session, config: GetSessionConfig | None = None
+    service: BaseSessionService, session: Session, config: GetSessionConfig | None = None
 ):  # type: ignore[no-untyped-def]
     return await service.get_session(
         app_name=session.app_name, user_id=session.user_id, session_id=session.id, config=config
@@ -457,9 +469,11 @@ async def test_fields_of_a_newer_adk_are_kept_in_storage(service: SqlSessionServ
 async def test_overlong_ids_fail_before_any_sql(
     service: SqlSessionService, field: str, kwargs: dict[str, str]
 ) -> None:
-    with recorded_statements(service.store.engine) as statements:
-        with pytest.raises(ValueError, match=rf"{field}.*limit is 128"):
-            await _new(service, **kwargs)
+    with (
+        recorded_statements(service.store.engine) as statements,
+        pytest.raises(ValueError, match=rf"{field}.*limit is 128"),
+    ):
+        await _new(service, **kwargs)
     assert statements == []
 
 
@@ -608,9 +622,8 @@ async def test_append_round_trips_per_dialect(service: SqlSessionService) -> Non
         assert "FOR UPDATE" in data_statements[0] or data_statements[0].startswith("SELECT")
     stale = await _get(service, session)
     await service.append_event(session, make_event("moves storage on"))
-    with recorded_statements(service.store.engine) as statements:
-        with pytest.raises(StaleSessionError):
-            await service.append_event(stale, make_event("refused"))
+    with recorded_statements(service.store.engine), pytest.raises(StaleSessionError):
+        await service.append_event(stale, make_event("refused"))
     assert [e.content.parts[0].text for e in (await _get(service, session)).events][-1] == (
         "moves storage on"
     )
@@ -623,3 +636,195 @@ async def test_non_string_ids_and_conflicting_arguments_are_refused(
         await service.create_session(app_name=APP, user_id=42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="either a store or a URL"):
         SqlSessionService("sqlite+aiosqlite://", store=service.store)
+
+
+# -- where adk-store differs from ADK's in-memory service --------------------------------
+
+# Every deliberate difference, by name: why adk-store behaves otherwise.
+# docs/design.md lists the same names.
+DIVERGENCES = {
+    "reused_event_id_with_other_content": (
+        "refused with DuplicateEventError, so one id never names two events; in-memory stores both"
+    ),
+    "stale_session_copy": (
+        "refused with StaleSessionError, so no writer builds on history it has not seen; "
+        "in-memory applies it"
+    ),
+    "events_ordered_by_timestamp_then_id": (
+        "read in (timestamp, id) order by one indexed query; in-memory keeps arrival order"
+    ),
+    "times_read_back_to_the_microsecond": (
+        "last_update_time lives in a timestamp column, exact to the microsecond everywhere; "
+        "in-memory keeps the float"
+    ),
+    "values_some_database_cannot_store": (
+        "NaN, NUL, lone surrogates and huge integers are refused with UnstorableValueError, "
+        "so data can move between databases; in-memory keeps them"
+    ),
+    "state_values_without_json_form": (
+        "converted to JSON with a warning, as ADK's database services do; "
+        "in-memory keeps the objects"
+    ),
+    "overlong_ids": (
+        "ids longer than their 128-character columns are refused with a ValueError before "
+        "any SQL; in-memory takes any length"
+    ),
+    "ids_ending_with_a_space": (
+        "refused with UnstorableValueError: MySQL and MariaDB would match them with the "
+        "unpadded id; in-memory keeps them apart"
+    ),
+}
+DESIGN_DOC = Path(__file__).resolve().parents[1] / "docs" / "design.md"
+DIVERGENCE_SECTION = "## Where adk-store differs from ADK's in-memory service"
+# Refusals a scenario records instead of raising: ADK's and ValueError.
+REFUSALS = (AlreadyExistsError, SessionNotFoundError, StaleSessionError, ValueError)
+UNSTORABLE_VALUES: tuple[object, ...] = ("a\x00b", float("nan"), float("inf"), "\ud800", 2**70)
+
+Outcome = tuple[Any, ...]
+
+
+async def _refusal(call: Awaitable[object]) -> type[Exception] | None:
+    """The error ``call`` was refused with, or None if it was accepted."""
+    try:
+        await call
+    except REFUSALS as error:
+        return type(error)
+    return None
+
+
+def _texts(session: Session) -> list[str]:
+    return [event.content.parts[0].text for event in session.events]
+
+
+async def _reused_event_id(service: BaseSessionService) -> Outcome:
+    session = await _new(service)
+    await service.append_event(session, make_event("original", id="e1"))
+    refusal = await _refusal(service.append_event(session, make_event("changed", id="e1")))
+    return refusal, _texts(await _get(service, session))
+
+
+async def _stale_copy(service: BaseSessionService) -> Outcome:
+    session = await _new(service)
+    first, second = await _get(service, session), await _get(service, session)
+    await service.append_event(first, make_event("first"))
+    refusal = await _refusal(service.append_event(second, make_event("second")))
+    return refusal, _texts(await _get(service, session))
+
+
+async def _arrival_order(service: BaseSessionService) -> Outcome:
+    session = await _new(service)
+    for event_id, timestamp in (("b", 50.0), ("c", 50.0), ("a", 50.0), ("z", 20.0)):
+        await service.append_event(session, make_event(event_id, id=event_id, timestamp=timestamp))
+    everything = await _get(service, session)
+    newest = await _get(service, session, GetSessionConfig(num_recent_events=2))
+    return [e.id for e in everything.events], [e.id for e in newest.events]
+
+
+async def _sub_microsecond_time(service: BaseSessionService) -> Outcome:
+    session = await _new(service)
+    await service.append_event(session, make_event(timestamp=1234.5678901))
+    fetched = await _get(service, session)
+    return session.last_update_time, fetched.last_update_time, fetched.events[0].timestamp
+
+
+async def _unstorable_values(service: BaseSessionService) -> Outcome:
+    refusals = [await _refusal(_new(service, state={"k": value})) for value in UNSTORABLE_VALUES]
+    return refusals, len((await service.list_sessions(app_name=APP)).sessions)
+
+
+async def _non_json_value(service: BaseSessionService) -> Outcome:
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    created = await _new(service, state={"when": when})
+    return created.state["when"], (await _get(service, created)).state["when"]
+
+
+async def _overlong_id(service: BaseSessionService) -> Outcome:
+    return (await _refusal(_new(service, user_id="u" * 129)),)
+
+
+async def _id_ending_with_a_space(service: BaseSessionService) -> Outcome:
+    refusal = await _refusal(_new(service, user_id="alice ", state={"user:name": "padded"}))
+    return refusal, await service.get_user_state(app_name=APP, user_id="alice")
+
+
+SCENARIOS: dict[str, Callable[[BaseSessionService], Awaitable[Outcome]]] = {
+    "reused_event_id_with_other_content": _reused_event_id,
+    "stale_session_copy": _stale_copy,
+    "events_ordered_by_timestamp_then_id": _arrival_order,
+    "times_read_back_to_the_microsecond": _sub_microsecond_time,
+    "values_some_database_cannot_store": _unstorable_values,
+    "state_values_without_json_form": _non_json_value,
+    "overlong_ids": _overlong_id,
+    "ids_ending_with_a_space": _id_ending_with_a_space,
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            name, marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
+        )
+        for name, reason in DIVERGENCES.items()
+    ],
+)
+async def test_behaves_like_in_memory(service: SqlSessionService, name: str) -> None:
+    scenario = SCENARIOS[name]
+    assert await scenario(service) == await scenario(InMemorySessionService())
+
+
+def test_every_divergence_has_a_scenario_and_is_documented() -> None:
+    assert SCENARIOS.keys() == DIVERGENCES.keys()
+    text = DESIGN_DOC.read_text()
+    assert DIVERGENCE_SECTION in text, f"docs/design.md lacks {DIVERGENCE_SECTION!r}"
+    section = text.split(DIVERGENCE_SECTION, 1)[1].split("\n## ", 1)[0]
+    assert set(re.findall(r"^- `(\w+)`", section, re.MULTILINE)) == set(DIVERGENCES)
+
+
+async def test_divergence_reused_event_id_with_other_content(service: SqlSessionService) -> None:
+    assert await _reused_event_id(InMemorySessionService()) == (None, ["original", "changed"])
+    assert await _reused_event_id(service) == (DuplicateEventError, ["original"])
+
+
+async def test_divergence_stale_session_copy(service: SqlSessionService) -> None:
+    assert await _stale_copy(InMemorySessionService()) == (None, ["first", "second"])
+    assert await _stale_copy(service) == (StaleSessionError, ["first"])
+
+
+async def test_divergence_events_ordered_by_timestamp_then_id(service: SqlSessionService) -> None:
+    assert await _arrival_order(InMemorySessionService()) == (["b", "c", "a", "z"], ["a", "z"])
+    assert await _arrival_order(service) == (["z", "a", "b", "c"], ["b", "c"])
+
+
+async def test_divergence_times_read_back_to_the_microsecond(service: SqlSessionService) -> None:
+    assert await _sub_microsecond_time(InMemorySessionService()) == (1234.5678901,) * 3
+    in_hand, read_back, event_time = await _sub_microsecond_time(service)
+    assert in_hand == event_time == 1234.5678901
+    assert read_back == pytest.approx(1234.56789, abs=1e-9)
+
+
+async def test_divergence_values_some_database_cannot_store(service: SqlSessionService) -> None:
+    count = len(UNSTORABLE_VALUES)
+    assert await _unstorable_values(InMemorySessionService()) == ([None] * count, count)
+    refusals, stored = await _unstorable_values(service)
+    assert all(r is not None and issubclass(r, UnstorableValueError) for r in refusals), refusals
+    assert stored == 0
+
+
+async def test_divergence_state_values_without_json_form(service: SqlSessionService) -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert await _non_json_value(InMemorySessionService()) == (when, when)
+    assert await _non_json_value(service) == ("2026-01-02T03:04:05Z",) * 2
+
+
+async def test_divergence_overlong_ids(service: SqlSessionService) -> None:
+    assert await _overlong_id(InMemorySessionService()) == (None,)
+    (refusal,) = await _overlong_id(service)
+    assert refusal is not None and issubclass(refusal, ValueError)
+
+
+async def test_divergence_ids_ending_with_a_space(service: SqlSessionService) -> None:
+    assert await _id_ending_with_a_space(InMemorySessionService()) == (None, {})
+    refusal, unpadded_state = await _id_ending_with_a_space(service)
+    assert refusal is not None and issubclass(refusal, UnstorableValueError)
+    assert unpadded_state == {}

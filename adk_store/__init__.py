@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from adk_store.errors import (
         AdkStoreError,
         DuplicateEventError,
+        InvalidArgumentError,
         InvalidIdError,
         PoolTimeoutError,
         SchemaNotReadyError,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "AdkStoreError": "adk_store.errors",
     "DuplicateEventError": "adk_store.errors",
+    "InvalidArgumentError": "adk_store.errors",
     "InvalidIdError": "adk_store.errors",
     "OwnerColumn": "adk_store.layout",
     "PoolTimeoutError": "adk_store.errors",
@@ -58,6 +60,7 @@ _HOMES = {
 __all__ = [
     "AdkStoreError",
     "DuplicateEventError",
+    "InvalidArgumentError",
     "InvalidIdError",
     "OwnerColumn",
     "PoolTimeoutError",

@@ -25,6 +25,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, delete, distinct, func, select
 
+from adk_store.errors import InvalidArgumentError
 from adk_store.identifiers import check_id
 from adk_store.keyset import beyond
 from adk_store.records import ListingCursor, StoredSession
@@ -277,16 +278,18 @@ def parse_duration(text: str) -> timedelta:
     """
     match = _DURATION.fullmatch(text.strip())
     if match is None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"{text!r} is not a duration: write a whole number followed by a unit, "
             "s (seconds), m (minutes), h (hours), d (days) or w (weeks), for example 30d or 12h."
         )
     amount, unit = match.groups()
     seconds = int(amount) * _UNIT_SECONDS[unit]
     if seconds == 0:
-        raise ValueError(f"{text!r} is zero: give a duration greater than zero, for example 30d.")
+        raise InvalidArgumentError(
+            f"{text!r} is zero: give a duration greater than zero, for example 30d."
+        )
     if seconds > _MAX_DURATION.total_seconds():
-        raise ValueError(f"{text!r} is longer than 100 years: give a shorter duration.")
+        raise InvalidArgumentError(f"{text!r} is longer than 100 years: give a shorter duration.")
     return timedelta(seconds=seconds)
 
 
@@ -399,9 +402,13 @@ async def prune(
     ``on_batch`` is called after each batch, for progress reporting.
     """
     if cutoff.tzinfo is None:
-        raise ValueError("cutoff must be a timezone-aware datetime, e.g. datetime.now(UTC) - ...")
+        raise InvalidArgumentError(
+            "cutoff must be a timezone-aware datetime, e.g. datetime.now(UTC) - ..."
+        )
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ValueError(f"batch_size must be from 1 to {MAX_BATCH_SIZE}, got {batch_size}.")
+        raise InvalidArgumentError(
+            f"batch_size must be from 1 to {MAX_BATCH_SIZE}, got {batch_size}."
+        )
     if app_name is not None:
         check_id("app_name", app_name)
     if dry_run:
@@ -478,7 +485,7 @@ def _count_events(store: SessionStore, conditions: Sequence[ColumnElement[bool]]
 
 def _check_limit(limit: int) -> None:
     if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise ValueError(f"The page size must be from 1 to {MAX_PAGE_SIZE}, got {limit}.")
+        raise InvalidArgumentError(f"The page size must be from 1 to {MAX_PAGE_SIZE}, got {limit}.")
 
 
 def _summary(stored: StoredSession | Any) -> SessionSummary:
@@ -509,16 +516,16 @@ def _decode_token(token: str, listing: tuple[str | None, ...], key_length: int) 
     except (binascii.Error, ValueError):
         values = None
     if not isinstance(values, list) or len(values) != len(listing) + key_length:
-        raise ValueError(_INVALID_TOKEN)
+        raise InvalidArgumentError(_INVALID_TOKEN)
     if tuple(values[: len(listing)]) != listing:
-        raise ValueError(
+        raise InvalidArgumentError(
             "This page token belongs to another listing (a different app, user, order or "
             "kind of listing); repeat the same options as for the previous page, or start "
             "again without a token."
         )
     key = values[len(listing) :]
     if not all(isinstance(value, str) for value in key):
-        raise ValueError(_INVALID_TOKEN)
+        raise InvalidArgumentError(_INVALID_TOKEN)
     return key
 
 
@@ -528,5 +535,5 @@ def _parse_time(text: str) -> datetime:
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
-        raise ValueError(_INVALID_TOKEN)
+        raise InvalidArgumentError(_INVALID_TOKEN)
     return when

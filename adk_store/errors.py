@@ -38,6 +38,13 @@ class StoreConfigurationError(AdkStoreError, ValueError):
     """A URL, prefix or option given to adk-store cannot be used."""
 
 
+class InvalidArgumentError(AdkStoreError, ValueError):
+    """An argument of a call is malformed or out of range: a page token, a size, a duration.
+
+    A ``ValueError``, as Python's own functions raise for such arguments.
+    """
+
+
 class StoreConnectionError(AdkStoreError, ConnectionError):
     """The database could not be reached; the message names it without its password."""
 

@@ -11,9 +11,13 @@ trailing spaces, which MySQL and MariaDB ignore when comparing.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from adk_store.errors import InvalidIdError, StoreConfigurationError
-from adk_store.validation import text_problem
+from adk_store.validation import check_event, text_problem
+
+if TYPE_CHECKING:
+    from google.adk.events.event import Event
 
 DEFAULT_TABLE_PREFIX = "adk_"
 MAX_ID_LENGTH = 128
@@ -85,6 +89,20 @@ def check_id(field: str, value: object, limit: int = MAX_ID_LENGTH) -> str:
     if field != "session_id":
         _refuse_trailing_space(field, value)
     return value
+
+
+def check_storable_event(event: Event) -> None:
+    """Refuse an event the store could not keep exactly: its ids, then every field.
+
+    The service checks every append with it, and an import checks every
+    source event the same way, so what one accepts the other does.
+    """
+    check_id("event id", event.id)
+    check_id("invocation_id", event.invocation_id, MAX_INVOCATION_ID_LENGTH)
+    check_id("author", event.author, MAX_AUTHOR_LENGTH)
+    if event.branch is not None:
+        check_id("branch", event.branch, MAX_BRANCH_LENGTH)
+    check_event(event)
 
 
 def check_session_key(app_name: object, user_id: object, session_id: object) -> None:

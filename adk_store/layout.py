@@ -65,8 +65,9 @@ class OwnerColumn:
 
     ``references`` is an optional foreign-key target, ``"table.column"`` (in
     the schema of adk-store's tables) or ``"schema.table.column"``; the
-    referenced table is the application's and must exist before the upgrade. Deleting an owner row then removes (or,
-    with ``on_delete="RESTRICT"``, protects) everything the owner stored.
+    referenced table is the application's and must exist before the upgrade.
+    Deleting an owner row then removes (or, with ``on_delete="RESTRICT"``,
+    protects) everything the owner stored.
     A store bound to one owner never reads, changes or deletes another's rows,
     and two owners may use the same app, user and session ids.
     """

@@ -12,6 +12,7 @@ import binascii
 import json
 from datetime import datetime
 
+from adk_store.errors import InvalidArgumentError
 from adk_store.records import EventCursor, ListingCursor
 
 MAX_PAGE_SIZE = 1000
@@ -31,11 +32,11 @@ def _decode(token: str, query: list[str | None], width: int) -> list[str]:
             raise ValueError
         key = [str(part) for part in key]
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise ValueError(
+        raise InvalidArgumentError(
             "Invalid page_token: pass the next_page_token returned by the previous page."
         ) from None
     if token_query != query:
-        raise ValueError(
+        raise InvalidArgumentError(
             "This page_token belongs to another listing (a different app_name or user_id); "
             "start again without a page_token."
         )
@@ -62,7 +63,7 @@ def decode(token: str, app_name: str, user_id: str | None) -> ListingCursor:
     try:
         return ListingCursor(_time(when), user, session)
     except ValueError:
-        raise ValueError("Invalid page_token: it holds no valid time.") from None
+        raise InvalidArgumentError("Invalid page_token: it holds no valid time.") from None
 
 
 def encode_events(cursor: EventCursor, app_name: str, user_id: str) -> str:
@@ -76,10 +77,10 @@ def decode_events(token: str, app_name: str, user_id: str) -> EventCursor:
     try:
         return EventCursor(session, _time(when), event)
     except ValueError:
-        raise ValueError("Invalid page_token: it holds no valid time.") from None
+        raise InvalidArgumentError("Invalid page_token: it holds no valid time.") from None
 
 
 def check_page_size(page_size: int) -> int:
     if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}.")
+        raise InvalidArgumentError(f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}.")
     return page_size

@@ -30,11 +30,9 @@ from adk_store import paging
 from adk_store.errors import StoreConfigurationError
 from adk_store.identifiers import (
     DEFAULT_TABLE_PREFIX,
-    MAX_AUTHOR_LENGTH,
-    MAX_BRANCH_LENGTH,
-    MAX_INVOCATION_ID_LENGTH,
     check_id,
     check_session_key,
+    check_storable_event,
 )
 from adk_store.layout import TableLayout
 from adk_store.records import (
@@ -45,7 +43,7 @@ from adk_store.records import (
     to_datetime,
 )
 from adk_store.store import SessionStore
-from adk_store.validation import check_event, check_state
+from adk_store.validation import check_state
 
 
 class SessionPage(ListSessionsResponse):
@@ -282,12 +280,7 @@ class SqlSessionService(BaseSessionService):
         if event.partial:
             return event
         check_session_key(session.app_name, session.user_id, session.id)
-        check_id("event id", event.id)
-        check_id("invocation_id", event.invocation_id, MAX_INVOCATION_ID_LENGTH)
-        check_id("author", event.author, MAX_AUTHOR_LENGTH)
-        if event.branch is not None:
-            check_id("branch", event.branch, MAX_BRANCH_LENGTH)
-        check_event(event)
+        check_storable_event(event)
         expected = _version_of(session)
         # temp: keys reach the caller's copy for the rest of the invocation,
         # never storage.

@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
-from adk_store import migrations
 from adk_store.dialects import WRITE_INTENT, rules_for
 from adk_store.engine import (
     connect,
@@ -135,6 +134,9 @@ class SessionStore:
         async with self._ready_lock:
             if self._ready:
                 return
+            # Alembic is loaded once per store, not by every import of the service.
+            from adk_store import migrations
+
             if self.auto_migrate:
                 await migrations.upgrade(self.engine, self.layout)
             await migrations.ensure_current(self.engine, self.layout)

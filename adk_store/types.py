@@ -21,6 +21,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 from adk_store.dialects import MYSQL_NAMES, rules_for
+from adk_store.errors import InvalidArgumentError
 
 
 def json_type(*, nullable_as_sql_null: bool = False) -> TypeEngine[Any]:
@@ -76,7 +77,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("adk-store timestamps must be timezone-aware (UTC).")
+            raise InvalidArgumentError("adk-store timestamps must be timezone-aware (UTC).")
         value = value.astimezone(UTC)
         if rules_for(dialect).naive_timestamps:
             return value.replace(tzinfo=None)

@@ -144,7 +144,7 @@ def _walk(value: Any, depth: int, as_state: bool) -> None:
     """
     kind = type(value)
     if kind is str:
-        if "\x00" in value or not value.isascii() and _SURROGATE.search(value):
+        if "\x00" in value or (not value.isascii() and _SURROGATE.search(value)):
             raise _Refusal(text_problem(value) or "is not storable text.")
     elif kind is int:
         if not MIN_EXACT_INT <= value <= MAX_EXACT_INT:

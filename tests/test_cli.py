@@ -151,7 +151,7 @@ def test_installed_wheel_ships_migrations_and_upgrades(tmp_path: Path) -> None:
     assert str(target) in where.stdout and "_migrations" in where.stdout
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        return subprocess.run(  # noqa: PLW1510 - the exit code is asserted
             [
                 sys.executable,
                 "-m",
@@ -191,7 +191,7 @@ def test_db_sql_refuses_an_unsupported_url() -> None:
 
 def test_alembic_without_a_url_says_how_to_give_one(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ADK_STORE_URL"}
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=REPO,
         env=env,

@@ -10,7 +10,7 @@ from google.adk.errors.already_exists_error import AlreadyExistsError
 
 import adk_store
 from adk_store import SqlSessionService, errors
-from adk_store.errors import AdkStoreError, InvalidIdError
+from adk_store.errors import AdkStoreError, InvalidArgumentError, InvalidIdError
 
 PUBLIC_ERRORS = [
     value
@@ -21,7 +21,7 @@ PUBLIC_ERRORS = [
     and not name.startswith("_")
 ]
 
-# What each class was before the common base existed; callers still catch these.
+# The standard and ADK types each class is also; callers catch these.
 COMPATIBLE_BASES = {
     "SchemaNotReadyError": (RuntimeError,),
     "DuplicateEventError": (AlreadyExistsError,),
@@ -29,6 +29,7 @@ COMPATIBLE_BASES = {
     "StoreConnectionError": (ConnectionError,),
     "UnstorableValueError": (ValueError,),
     "InvalidIdError": (ValueError, errors.UnstorableValueError),
+    "InvalidArgumentError": (ValueError,),
     "PoolTimeoutError": (TimeoutError, errors.StoreConnectionError),
 }
 
@@ -73,3 +74,22 @@ async def test_an_invalid_id_is_a_library_error_and_a_value_error(
         assert isinstance(raised.value, ValueError)
         # Refused before anything was written.
         assert (await service.list_sessions(app_name="app")).sessions == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"page_token": "not-a-token"}, "Invalid page_token"),
+        ({"page_size": 0}, "page_size must be an integer from 1 to"),
+    ],
+    ids=["page-token", "page-size"],
+)
+async def test_a_malformed_argument_is_a_library_error_and_a_value_error(
+    tmp_path: Path, arguments: dict[str, object], words: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sessions.db'}"
+    async with SqlSessionService(url, auto_migrate=True) as service:
+        with pytest.raises(InvalidArgumentError, match=words) as raised:
+            await service.list_sessions_page(app_name="app", **arguments)  # type: ignore[arg-type]
+    assert isinstance(raised.value, AdkStoreError)
+    assert isinstance(raised.value, ValueError)

@@ -178,9 +178,11 @@ async def test_unstorable_event_fields_are_refused_and_change_nothing(
     await service.append_event(session, make_event("first"))
     before = await _get(service, session)
     for event, expected in UNSTORABLE_EVENTS:
-        with recorded_statements(service.store.engine) as statements:
-            with pytest.raises(UnstorableValueError, match=expected):
-                await service.append_event(session, event)
+        with (
+            recorded_statements(service.store.engine) as statements,
+            pytest.raises(UnstorableValueError, match=expected),
+        ):
+            await service.append_event(session, event)
         assert statements == []
     assert await _get(service, session) == before
     # temp: keys are never stored, so what they hold is not checked.

@@ -49,13 +49,13 @@ from typer.testing import CliRunner
 from adk_store import SessionStore, SqlSessionService
 from adk_store.cli import app
 from adk_store.transfer import open_source, transfer, verify
-from adk_store.transfer.records import SessionKey
 from adk_store.transfer.restricted_pickle import (
     ALLOWED_CLASSES,
     RefusedPickleError,
     RestrictedUnpickler,
     restricted_loads,
 )
+from adk_store.transfer.source_records import SessionKey
 
 APP = "chat"
 KINDS = ("adk", "adk-v0", "adk-sqlite", "sqlspec")

@@ -222,9 +222,12 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         function = node.func
-        if isinstance(function, ast.Name) and function.id in FORBIDDEN_BUILTINS:
-            if function.id not in self.aliases:
-                self._find(node, f"calls {function.id}()")
+        if (
+            isinstance(function, ast.Name)
+            and function.id in FORBIDDEN_BUILTINS
+            and function.id not in self.aliases
+        ):
+            self._find(node, f"calls {function.id}()")
         dotted = _dotted(function)
         if dotted is not None and self._resolve(dotted) in FORBIDDEN_CALLS:
             self._find(node, f"calls {self._resolve(dotted)}()")

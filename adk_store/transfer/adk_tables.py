@@ -30,11 +30,11 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.errors import StoreConfigurationError
-from adk_store.transfer.records import (
+from adk_store.transfer.restricted_pickle import UnreadablePickleError, restricted_loads
+from adk_store.transfer.source_records import (
     SourceRowError,
     checked_event_row,
 )
-from adk_store.transfer.restricted_pickle import UnreadablePickleError, restricted_loads
 from adk_store.transfer.sources import JsonStateSource, SourceTables
 from adk_store.transfer.values import epoch_datetime, json_object, json_value, utc_datetime
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adk_store.dialects import WRITE_INTENT, rules_for
 from adk_store.engine import connect
 from adk_store.store import SessionStore
-from adk_store.transfer.records import Scope, ScopeRecord, SessionKey, SessionRecord
+from adk_store.transfer.source_records import Scope, ScopeRecord, SessionKey, SessionRecord
 from adk_store.transfer.sources import EVENT_SESSION_KEY, SCOPE_KEYS, SESSION_KEY, any_key
 
 

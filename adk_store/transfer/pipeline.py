@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adk_store.errors import InvalidArgumentError
 from adk_store.store import SessionStore
 from adk_store.transfer.destination import Destination, scope_key
 from adk_store.transfer.progress import NoProgress, TransferProgress
-from adk_store.transfer.records import (
+from adk_store.transfer.source_records import (
     SCOPES,
     Refusal,
     Samples,
@@ -75,7 +76,7 @@ class TransferReport:
 
 def check_batch_size(batch_size: int) -> int:
     if not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"The batch size is {batch_size}; use 1 to {MAX_BATCH_SIZE} (default "
             f"{DEFAULT_BATCH_SIZE})."
         )

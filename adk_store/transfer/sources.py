@@ -23,7 +23,7 @@ from sqlalchemy.sql.expression import TableClause
 
 from adk_store.engine import connect
 from adk_store.keyset import beyond
-from adk_store.transfer.records import (
+from adk_store.transfer.source_records import (
     Refusal,
     Scope,
     ScopeRecord,
@@ -62,7 +62,7 @@ class SourceTables:
 
 
 class Source(ABC):
-    """One database's sessions, read as `adk_store.transfer.records`."""
+    """One database's sessions, read as `adk_store.transfer.source_records`."""
 
     kind: ClassVar[str]
     # What the source is, for messages: "ADK DatabaseSessionService (v1)".

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.errors import StoreConfigurationError
 from adk_store.transfer.adk_tables import validated_event
-from adk_store.transfer.records import (
+from adk_store.transfer.source_records import (
     checked_event_row,
 )
 from adk_store.transfer.sources import JsonStateSource, SourceTables

@@ -14,7 +14,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.expression import TableClause
 
 from adk_store.store import SessionStore
-from adk_store.transfer.records import Scope, ScopeRecord, SessionRecord
+from adk_store.transfer.source_records import Scope, ScopeRecord, SessionRecord
 from adk_store.transfer.sources import Source, SourceTables
 
 

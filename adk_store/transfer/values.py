@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adk_store.transfer.records import SourceRowError
+from adk_store.transfer.source_records import SourceRowError
 
 # sqlspec's SQLite tables store times as Julian days; day 2440587.5 is the Unix epoch.
 _JULIAN_UNIX_EPOCH = 2440587.5

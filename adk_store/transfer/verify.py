@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from adk_store.store import SessionStore
 from adk_store.transfer.destination import Destination, scope_key
 from adk_store.transfer.pipeline import DEFAULT_BATCH_SIZE, check_batch_size
-from adk_store.transfer.records import (
+from adk_store.transfer.source_records import (
     SCOPES,
     Refusal,
     Samples,

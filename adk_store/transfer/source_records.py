@@ -13,15 +13,12 @@ from typing import Any, Literal
 from google.adk.events.event import Event
 
 from adk_store.identifiers import (
-    MAX_AUTHOR_LENGTH,
-    MAX_BRANCH_LENGTH,
-    MAX_INVOCATION_ID_LENGTH,
-    check_id,
     check_session_key,
+    check_storable_event,
 )
 from adk_store.records import StateDeltas
 from adk_store.service import event_row as service_event_row
-from adk_store.validation import check_event, check_state
+from adk_store.validation import check_state
 
 SessionKey = tuple[str, str, str]
 Scope = Literal["app", "user"]
@@ -141,12 +138,7 @@ def checked_event_row(event: Event) -> dict[str, Any]:
     event that adk-store could never have stored is refused by name.
     """
     try:
-        check_id("event id", event.id)
-        check_id("invocation_id", event.invocation_id, MAX_INVOCATION_ID_LENGTH)
-        check_id("author", event.author, MAX_AUTHOR_LENGTH)
-        if event.branch is not None:
-            check_id("branch", event.branch, MAX_BRANCH_LENGTH)
-        check_event(event)
+        check_storable_event(event)
     except ValueError as exc:
         raise SourceRowError(f"event {event.id!r}: {exc}") from None
     return service_event_row(event)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +83,14 @@ class Bench:
                 n,
                 "append, 1 concurrent session",
                 s.appends_serial,
-                lambda c=c: w.append(c, 1, s.appends_serial),
+                partial(w.append, c, 1, s.appends_serial),
             )
             await self.step(
                 backend,
                 n,
                 "append, 50 concurrent sessions",
                 s.appends_concurrent,
-                lambda c=c: w.append(c, 50, s.appends_concurrent),
+                partial(w.append, c, 50, s.appends_concurrent),
             )
             for length in s.histories:
                 built = await self.step(
@@ -97,7 +98,7 @@ class Bench:
                     n,
                     f"history of {length:,} events",
                     length,
-                    lambda c=c, k=length: w.history(c, k),
+                    partial(w.history, c, length),
                 )
                 if built is None or c.service is None:
                     continue
@@ -111,9 +112,7 @@ class Bench:
                     n,
                     f"append, history of {length:,} events",
                     s.history_appends,
-                    lambda c=c, ss=session, k=length: w.append_after_history(
-                        c, ss, k, s.history_appends
-                    ),
+                    partial(w.append_after_history, c, session, length, s.history_appends),
                 )
                 session = await contenders.get(c.service, session, None)
                 for limit, reads in ((20, s.recent_reads), (None, s.full_reads)):
@@ -125,9 +124,7 @@ class Bench:
                         n,
                         label,
                         reads,
-                        lambda c=c, ss=session, lim=limit, r=reads, lab=label: w.read(
-                            c, ss, lim, r, lab
-                        ),
+                        partial(w.read, c, session, limit, reads, label),
                     )
             if c.seed_sessions is not None:
                 for count in s.app_sessions:
@@ -136,7 +133,7 @@ class Bench:
                         n,
                         f"list one user's sessions, {count:,} in the app",
                         s.list_reads,
-                        lambda c=c, k=count: w.listing(c, k, s.list_reads),
+                        partial(w.listing, c, count, s.list_reads),
                     )
                 if n == "adk-store":
                     await self.step(
@@ -144,14 +141,14 @@ class Bench:
                         n,
                         "paged listing",
                         s.list_reads,
-                        lambda c=c: w.listing(c, s.app_sessions[-1], s.list_reads, paged=True),
+                        partial(w.listing, c, s.app_sessions[-1], s.list_reads, paged=True),
                     )
             await self.step(
                 backend,
                 n,
                 "create_session, 50 concurrent",
                 s.creates,
-                lambda c=c: w.create(c, s.creates, 50),
+                partial(w.create, c, s.creates, 50),
             )
 
 

@@ -12,6 +12,7 @@ import tracemalloc
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from google.adk.events import Event, EventActions
@@ -134,7 +135,7 @@ class Workloads:
                 self.tick(1)
 
         start = time.perf_counter()
-        await gather_limited(sessions, [lambda s=s: writer(s) for s in created])
+        await gather_limited(sessions, [partial(writer, s) for s in created])
         seconds = time.perf_counter() - start
         verified = True
         for session in created:
@@ -266,7 +267,7 @@ class Workloads:
             self.tick(1)
 
         start = time.perf_counter()
-        await gather_limited(concurrency, [lambda i=i: make(i) for i in ids])
+        await gather_limited(concurrency, [partial(make, i) for i in ids])
         seconds = time.perf_counter() - start
         listed = await service.list_sessions(app_name=f"{self.app}-create")
         stored = {s.id for s in listed.sessions}

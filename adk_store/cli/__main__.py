@@ -1,3 +1,5 @@
+"""``python -m adk_store.cli``: the same as the ``adk-store`` command."""
+
 from adk_store.cli import main
 
 main()

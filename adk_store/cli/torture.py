@@ -71,13 +71,13 @@ def torture(
         )
         raise typer.Exit(2)
     # Imported here: the command line starts without loading the torture machinery.
-    from adk_store.reliability.torture import WorkerStartError, run_torture
+    from adk_store.reliability.torture import Torture, WorkerStartError
+
+    torture = Torture(url, processes=processes, tasks=tasks, seconds=seconds, service=service.value)
 
     async def run() -> TortureReport:
         if json_output:
-            return await run_torture(
-                url, processes=processes, tasks=tasks, seconds=seconds, service=service.value
-            )
+            return await torture.run_and_check()
         columns = (
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -90,14 +90,7 @@ def torture(
             def progress(elapsed: float, calls: int) -> None:
                 bar.update(task, completed=min(elapsed, seconds), calls=calls)
 
-            return await run_torture(
-                url,
-                processes=processes,
-                tasks=tasks,
-                seconds=seconds,
-                service=service.value,
-                progress=progress,
-            )
+            return await torture.run_and_check(progress=progress)
 
     try:
         report = run_reporting_errors(run)

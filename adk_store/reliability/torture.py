@@ -268,6 +268,13 @@ class Torture:
         self.events_stored = sum(len(s.events) for s in snapshot.values() if s is not None)
         return [*self.problems, *check(self.ledger, snapshot, faults=self.faults)]
 
+    async def run_and_check(
+        self, *, during: During | None = None, progress: Progress | None = None
+    ) -> TortureReport:
+        """Run, then check the database against the ledger: the whole torture in one call."""
+        await self.run(during=during, progress=progress)
+        return await self.report()
+
     async def report(self) -> TortureReport:
         """Verify the database and sum the run up."""
         violations = await self.verify()
@@ -288,22 +295,3 @@ class Torture:
             ),
             violations=violations,
         )
-
-
-async def run_torture(
-    url: str,
-    *,
-    processes: int,
-    tasks: int,
-    seconds: float,
-    service: ServiceKind = "adk-store",
-    faults: bool = False,
-    during: During | None = None,
-    progress: Progress | None = None,
-) -> TortureReport:
-    """Run a torture and check it; see `Torture`."""
-    torture = Torture(
-        url, processes=processes, tasks=tasks, seconds=seconds, service=service, faults=faults
-    )
-    await torture.run(during=during, progress=progress)
-    return await torture.report()

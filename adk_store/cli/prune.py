@@ -8,11 +8,15 @@ stdout, for cron logs and scripts.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adk_store import admin
@@ -26,6 +30,7 @@ from adk_store.cli.common import (
     console,
     errors,
 )
+from adk_store.cli.output import iso_utc, print_json, utc_time
 from adk_store.cli.sessions import on_store
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.store import SessionStore
@@ -74,48 +79,90 @@ def prune(
     --owner-column, only the --owner's sessions are considered.
     """
     target = StoreTarget.of(url, table_prefix, schema, owner_column, owner)
-    cutoff = datetime.now(UTC) - older_than
+    plan = PrunePlan(datetime.now(UTC) - older_than, app_name, batch_size, dry_run)
+    track = partial(_progress_bar, err=errors, hidden=json_output or not errors.is_terminal)
+    summary = on_store(target, lambda store: prune_store(store, plan, track))
+    render_prune(summary, console, as_json=json_output)
 
-    async def run(store: SessionStore) -> admin.PruneResult:
-        if dry_run:
-            return await admin.count_prunable(store, cutoff=cutoff, app_name=app_name)
-        expected = await admin.count_prunable(
-            store, cutoff=cutoff, app_name=app_name, with_events=False
+
+@dataclass(frozen=True)
+class PrunePlan:
+    """What the options ask to prune, fixed before the store is opened."""
+
+    cutoff: datetime
+    app_name: str | None
+    batch_size: int
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class PruneSummary:
+    """What a prune deleted (or would), and the app it was limited to, for the summary line."""
+
+    app_name: str | None
+    result: admin.PruneResult
+
+
+TrackProgress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+"""Given the number of sessions to examine, a context that is told how many each batch took."""
+
+
+async def prune_store(store: SessionStore, plan: PrunePlan, track: TrackProgress) -> PruneSummary:
+    """Prune (or, dry, count) as ``plan`` says.
+
+    A real prune first counts the sessions alone, so progress has a total
+    without paying for counting every session's events.
+    """
+    if plan.dry_run:
+        counted = await admin.count_prunable(store, cutoff=plan.cutoff, app_name=plan.app_name)
+        return PruneSummary(plan.app_name, counted)
+    expected = await admin.count_prunable(
+        store, cutoff=plan.cutoff, app_name=plan.app_name, with_events=False
+    )
+    with track(expected.sessions) as advance:
+        result = await admin.prune(
+            store,
+            cutoff=plan.cutoff,
+            app_name=plan.app_name,
+            batch_size=plan.batch_size,
+            on_batch=lambda batch: advance(batch.examined),
         )
-        with Progress(
-            TextColumn("Pruning"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=errors,
-            disable=json_output or not errors.is_terminal,
-        ) as progress:
-            task = progress.add_task("prune", total=expected.sessions)
-            return await admin.prune(
-                store,
-                cutoff=cutoff,
-                app_name=app_name,
-                batch_size=batch_size,
-                on_batch=lambda batch: progress.advance(task, batch.examined),
-            )
+    return PruneSummary(plan.app_name, result)
 
-    result = on_store(target, run)
-    if json_output:
-        document = {
-            "dry_run": result.dry_run,
-            "cutoff": result.cutoff.isoformat(timespec="microseconds"),
-            "app_name": app_name,
-            "sessions": result.sessions,
-            "events": result.events,
-        }
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+@contextmanager
+def _progress_bar(total: int, err: Console, *, hidden: bool) -> Iterator[Callable[[int], None]]:
+    """A bar on stderr, so stdout keeps only the summary that cron logs and scripts read."""
+    with Progress(
+        TextColumn("Pruning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=hidden,
+    ) as progress:
+        task = progress.add_task("prune", total=total)
+        yield lambda sessions: progress.advance(task, sessions)
+
+
+def render_prune(summary: PruneSummary, out: Console, *, as_json: bool) -> None:
+    result = summary.result
+    if as_json:
+        print_json(
+            {
+                "dry_run": result.dry_run,
+                "cutoff": iso_utc(result.cutoff),
+                "app_name": summary.app_name,
+                "sessions": result.sessions,
+                "events": result.events,
+            }
+        )
         return
-    scope = "" if app_name is None else f" of app {app_name}"
-    before = result.cutoff.strftime("%Y-%m-%d %H:%M:%S")
+    scope = "" if summary.app_name is None else f" of app {summary.app_name}"
     verb = "Would delete" if result.dry_run else "Deleted"
-    console.print(
+    out.print(
         f"{verb} {_count(result.sessions, 'session')}{scope} and "
-        f"{_count(result.events, 'event')} (last activity before {before} UTC)."
+        f"{_count(result.events, 'event')} (last activity before {utc_time(result.cutoff)} UTC)."
         + (" Dry run: nothing was deleted." if result.dry_run else ""),
         markup=False,
         highlight=False,

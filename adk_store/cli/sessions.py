@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -31,6 +33,7 @@ from adk_store.cli.common import (
     errors,
     run_reporting_errors,
 )
+from adk_store.cli.output import iso_utc, one_line, print_json, utc_time
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, check_session_key
 from adk_store.records import StoredSession
 from adk_store.store import SessionStore
@@ -108,23 +111,9 @@ def list_command(
             "that user's sessions.",
             param_hint="--users",
         )
-    if app_name is None:
-        apps = on_store(target, admin.list_apps)
-        _print_apps(apps, json_output)
-    elif users:
-        user_page = on_store(
-            target,
-            lambda store: admin.list_users(store, app_name=app_name, limit=limit, after=after),
-        )
-        _print_users(app_name, user_page, json_output)
-    else:
-        session_page = on_store(
-            target,
-            lambda store: admin.list_sessions(
-                store, app_name=app_name, user_id=user_id, order=order, limit=limit, after=after
-            ),
-        )
-        _print_sessions(app_name, user_id, order, session_page, json_output)
+    query = ListingQuery(app_name, user_id, users, order, limit, after)
+    listing = on_store(target, lambda store: read_listing(store, query))
+    render_listing(listing, console, as_json=json_output)
 
 
 @sessions.command("show")
@@ -152,88 +141,324 @@ def show_command(
     target = StoreTarget.of(url, table_prefix, schema, owner_column, owner)
     if all_events and last is not None:
         raise typer.BadParameter("give either --last or --all, not both.", param_hint="--all")
-    num_recent_events = None if all_events else (DEFAULT_LAST_EVENTS if last is None else last)
-
-    async def read(store: SessionStore) -> tuple[StoredSession | None, int]:
-        check_session_key(app_name, user_id, session_id)
-        stored = await store.get_session(
-            app_name=app_name,
-            user_id=user_id,
-            session_id=session_id,
-            num_recent_events=num_recent_events,
-        )
-        if stored is None:
-            return None, 0
-        total = await admin.count_events(
-            store, app_name=app_name, user_id=user_id, session_id=session_id
-        )
-        return stored, total
-
-    stored, total = on_store(target, read)
-    if stored is None:
-        errors.print(
-            f"[red]error:[/] no session {escape(repr(session_id))} for app "
-            f"{escape(repr(app_name))} and user {escape(repr(user_id))}. List that user's "
-            f"sessions with: adk-store sessions list --app {escape(shlex.quote(app_name))} "
-            f"--user {escape(shlex.quote(user_id))}"
-        )
+    recent = None if all_events else (DEFAULT_LAST_EVENTS if last is None else last)
+    query = SessionQuery(app_name, user_id, session_id, recent)
+    view = on_store(target, lambda store: read_session(store, query))
+    if view is None:
+        _print_missing(query, errors)
         raise typer.Exit(1)
-    state = stored.merged_state()
-    if json_output:
-        _print_json(
+    render_session(view, console, as_json=json_output)
+
+
+# -- sessions list --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    """What ``sessions list`` was asked for: apps, an app's users, or its sessions."""
+
+    app_name: str | None
+    user_id: str | None
+    users: bool
+    order: ListingOrder
+    limit: int
+    after: str | None
+
+
+@dataclass(frozen=True)
+class AppListing:
+    """Every app that has sessions."""
+
+    apps: list[admin.AppSummary]
+
+
+@dataclass(frozen=True)
+class UserListing:
+    """One page of an app's users."""
+
+    app_name: str
+    page: admin.Page[admin.UserSummary]
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """One page of an app's sessions (or one user's), in the order asked for."""
+
+    app_name: str
+    user_id: str | None
+    order: ListingOrder
+    page: admin.Page[admin.SessionSummary]
+
+
+Listing = AppListing | UserListing | SessionListing
+
+
+async def read_listing(store: SessionStore, query: ListingQuery) -> Listing:
+    if query.app_name is None:
+        return AppListing(await admin.list_apps(store))
+    if query.users:
+        users = await admin.list_users(
+            store, app_name=query.app_name, limit=query.limit, after=query.after
+        )
+        return UserListing(query.app_name, users)
+    sessions_page = await admin.list_sessions(
+        store,
+        app_name=query.app_name,
+        user_id=query.user_id,
+        order=query.order,
+        limit=query.limit,
+        after=query.after,
+    )
+    return SessionListing(query.app_name, query.user_id, query.order, sessions_page)
+
+
+def render_listing(listing: Listing, out: Console, *, as_json: bool) -> None:
+    if isinstance(listing, AppListing):
+        _render_apps(listing, out, as_json)
+    elif isinstance(listing, UserListing):
+        _render_users(listing, out, as_json)
+    else:
+        _render_sessions(listing, out, as_json)
+
+
+def _render_apps(listing: AppListing, out: Console, as_json: bool) -> None:
+    if as_json:
+        print_json({"apps": [_app_document(app) for app in listing.apps]})
+        return
+    if not listing.apps:
+        out.print("No sessions stored.")
+        return
+    table = Table(title="Apps", title_justify="left")
+    table.add_column("App", overflow="fold")
+    table.add_column("Sessions", justify="right")
+    table.add_column("Users", justify="right")
+    table.add_column("Last activity (UTC)", no_wrap=True)
+    for app in listing.apps:
+        table.add_row(
+            Text(app.app_name), str(app.sessions), str(app.users), utc_time(app.last_update_time)
+        )
+    out.print(table)
+
+
+def _app_document(app: admin.AppSummary) -> dict[str, Any]:
+    return {
+        "app_name": app.app_name,
+        "sessions": app.sessions,
+        "users": app.users,
+        "last_update_time": iso_utc(app.last_update_time),
+    }
+
+
+def _render_users(listing: UserListing, out: Console, as_json: bool) -> None:
+    page = listing.page
+    if as_json:
+        print_json(
             {
-                "app_name": stored.app_name,
-                "user_id": stored.user_id,
-                "id": stored.id,
-                "revision": stored.revision,
-                "create_time": _iso(stored.create_time),
-                "update_time": _iso(stored.update_time),
-                "state": state,
-                "events_total": total,
-                "events": stored.events,
+                "app_name": listing.app_name,
+                "users": [_user_document(user) for user in page.items],
+                "next": page.next_token,
             }
         )
         return
-    console.print(
+    app_name = escape(listing.app_name)
+    table = Table(title=f"Users of {app_name}", title_justify="left")
+    table.add_column("User", overflow="fold")
+    table.add_column("Sessions", justify="right")
+    table.add_column("Last activity (UTC)", no_wrap=True)
+    for user in page.items:
+        table.add_row(Text(user.user_id), str(user.sessions), utc_time(user.last_update_time))
+    out.print(table if page.items else f"No sessions stored for app {app_name}.")
+    _render_next(page.next_token, out)
+
+
+def _user_document(user: admin.UserSummary) -> dict[str, Any]:
+    return {
+        "user_id": user.user_id,
+        "sessions": user.sessions,
+        "last_update_time": iso_utc(user.last_update_time),
+    }
+
+
+def _render_sessions(listing: SessionListing, out: Console, as_json: bool) -> None:
+    page = listing.page
+    if as_json:
+        print_json(
+            {
+                "app_name": listing.app_name,
+                "user_id": listing.user_id,
+                "order": listing.order.value,
+                "sessions": [_session_summary_document(item) for item in page.items],
+                "next": page.next_token,
+            }
+        )
+        return
+    scope = f"app {listing.app_name}" + (
+        "" if listing.user_id is None else f", user {listing.user_id}"
+    )
+    if not page.items:
+        out.print(Text(f"No sessions for {scope}."))
+        return
+    out.print(_sessions_table(f"Sessions of {scope}, {listing.order.value} activity first", page))
+    _render_next(page.next_token, out)
+
+
+def _sessions_table(title: str, page: admin.Page[admin.SessionSummary]) -> Table:
+    table = Table(title=Text(title), title_justify="left")
+    table.add_column("User", overflow="fold")
+    table.add_column("Session", overflow="fold")
+    table.add_column("Created (UTC)", no_wrap=True)
+    table.add_column("Updated (UTC)", no_wrap=True)
+    table.add_column("State keys", overflow="fold")
+    for item in page.items:
+        table.add_row(
+            Text(item.user_id),
+            Text(item.id),
+            utc_time(item.create_time),
+            utc_time(item.update_time),
+            Text(", ".join(item.state_keys)),
+        )
+    return table
+
+
+def _session_summary_document(item: admin.SessionSummary) -> dict[str, Any]:
+    return {
+        "app_name": item.app_name,
+        "user_id": item.user_id,
+        "id": item.id,
+        "create_time": iso_utc(item.create_time),
+        "update_time": iso_utc(item.update_time),
+        "state_keys": item.state_keys,
+    }
+
+
+def _render_next(token: str | None, out: Console) -> None:
+    if token is not None:
+        out.print(f"Next page: repeat with --after {token}", soft_wrap=True)
+
+
+# -- sessions show --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionQuery:
+    """The session ``sessions show`` was asked for, and how many of its newest events.
+
+    ``recent_events`` None means every event; 0 means the state alone.
+    """
+
+    app_name: str
+    user_id: str
+    session_id: str
+    recent_events: int | None
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session with the events asked for, and how many it has in all.
+
+    The total tells the reader how many older events were left out.
+    """
+
+    session: StoredSession
+    events_total: int
+    events_asked: bool
+
+
+async def read_session(store: SessionStore, query: SessionQuery) -> SessionView | None:
+    """The session, or None if there is no such session."""
+    check_session_key(query.app_name, query.user_id, query.session_id)
+    stored = await store.get_session(
+        app_name=query.app_name,
+        user_id=query.user_id,
+        session_id=query.session_id,
+        num_recent_events=query.recent_events,
+    )
+    if stored is None:
+        return None
+    total = await admin.count_events(
+        store, app_name=query.app_name, user_id=query.user_id, session_id=query.session_id
+    )
+    return SessionView(stored, total, events_asked=query.recent_events != 0)
+
+
+def _print_missing(query: SessionQuery, err: Console) -> None:
+    err.print(
+        f"[red]error:[/] no session {escape(repr(query.session_id))} for app "
+        f"{escape(repr(query.app_name))} and user {escape(repr(query.user_id))}. List that "
+        f"user's sessions with: adk-store sessions list --app "
+        f"{escape(shlex.quote(query.app_name))} --user {escape(shlex.quote(query.user_id))}"
+    )
+
+
+def render_session(view: SessionView, out: Console, *, as_json: bool) -> None:
+    stored = view.session
+    if as_json:
+        print_json(_session_document(view))
+        return
+    out.print(
         Text.assemble(
             ("Session ", "bold"),
             (stored.id, "bold cyan"),
             f"  app {stored.app_name}  user {stored.user_id}",
         )
     )
-    console.print(
-        f"created {_when(stored.create_time)}  updated {_when(stored.update_time)} UTC  "
-        f"revision {stored.revision}  events {total}",
+    out.print(
+        f"created {utc_time(stored.create_time)}  updated {utc_time(stored.update_time)} UTC  "
+        f"revision {stored.revision}  events {view.events_total}",
         soft_wrap=True,
     )
-    state_table = Table(title="State (merged)", title_justify="left")
-    state_table.add_column("Key", overflow="fold")
-    state_table.add_column("Value", no_wrap=True, overflow="ellipsis")
-    for key, value in sorted(state.items()):
-        state_table.add_row(Text(key), Text(_one_line(json.dumps(value, ensure_ascii=False))))
-    console.print(state_table if state else "State: (empty)")
-    if num_recent_events == 0:
+    state = stored.merged_state()
+    out.print(_state_table(state) if state else "State: (empty)")
+    if not view.events_asked:
         return
-    shown = len(stored.events)
+    out.print(_events_table(stored.events, view.events_total))
+    if len(stored.events) < view.events_total:
+        out.print(f"Older events not shown: use --last {view.events_total} or --all.")
+
+
+def _session_document(view: SessionView) -> dict[str, Any]:
+    stored = view.session
+    return {
+        "app_name": stored.app_name,
+        "user_id": stored.user_id,
+        "id": stored.id,
+        "revision": stored.revision,
+        "create_time": iso_utc(stored.create_time),
+        "update_time": iso_utc(stored.update_time),
+        "state": stored.merged_state(),
+        "events_total": view.events_total,
+        "events": stored.events,
+    }
+
+
+def _state_table(state: dict[str, Any]) -> Table:
+    table = Table(title="State (merged)", title_justify="left")
+    table.add_column("Key", overflow="fold")
+    table.add_column("Value", no_wrap=True, overflow="ellipsis")
+    for key, value in sorted(state.items()):
+        table.add_row(Text(key), Text(one_line(json.dumps(value, ensure_ascii=False))))
+    return table
+
+
+def _events_table(events: list[dict[str, Any]], total: int) -> Table:
+    shown = len(events)
     title = f"Events ({shown} of {total})" if shown < total else f"Events ({total})"
-    events_table = Table(title=title, title_justify="left")
-    events_table.add_column("Time (UTC)", no_wrap=True)
-    events_table.add_column("Author", overflow="fold")
-    events_table.add_column("Invocation", overflow="fold", min_width=10)
-    events_table.add_column("Content", no_wrap=True, overflow="ellipsis", ratio=1)
-    events_table.add_column("State delta", overflow="fold")
-    for event in stored.events:
+    table = Table(title=title, title_justify="left")
+    table.add_column("Time (UTC)", no_wrap=True)
+    table.add_column("Author", overflow="fold")
+    table.add_column("Invocation", overflow="fold", min_width=10)
+    table.add_column("Content", no_wrap=True, overflow="ellipsis", ratio=1)
+    table.add_column("State delta", overflow="fold")
+    for event in events:
         actions = event.get("actions") or {}
-        events_table.add_row(
-            _when(datetime.fromtimestamp(event["timestamp"], UTC)),
+        table.add_row(
+            utc_time(datetime.fromtimestamp(event["timestamp"], UTC)),
             Text(str(event.get("author", ""))),
             Text(str(event.get("invocation_id", ""))),
             Text(event_text(event)),
             Text(", ".join(sorted(actions.get("state_delta") or {}))),
         )
-    console.print(events_table)
-    if shown < total:
-        console.print(f"Older events not shown: use --last {total} or --all.")
+    return table
 
 
 def event_text(event: dict[str, Any]) -> str:
@@ -246,7 +471,7 @@ def event_text(event: dict[str, Any]) -> str:
     transfer = (event.get("actions") or {}).get("transfer_to_agent")
     if transfer:
         pieces.append(f"transfer to {transfer}")
-    return _one_line(" ".join(pieces))
+    return one_line(" ".join(pieces))
 
 
 def _part_text(part: dict[str, Any]) -> str:
@@ -269,135 +494,3 @@ def _part_text(part: dict[str, Any]) -> str:
     if "code_execution_result" in part:
         return f"code result: {part['code_execution_result'].get('output', '')}"
     return "[" + ", ".join(sorted(part)) + "]"
-
-
-def _print_apps(apps: list[admin.AppSummary], json_output: bool) -> None:
-    if json_output:
-        _print_json(
-            {
-                "apps": [
-                    {
-                        "app_name": app.app_name,
-                        "sessions": app.sessions,
-                        "users": app.users,
-                        "last_update_time": _iso(app.last_update_time),
-                    }
-                    for app in apps
-                ]
-            }
-        )
-        return
-    if not apps:
-        console.print("No sessions stored.")
-        return
-    table = Table(title="Apps", title_justify="left")
-    table.add_column("App", overflow="fold")
-    table.add_column("Sessions", justify="right")
-    table.add_column("Users", justify="right")
-    table.add_column("Last activity (UTC)", no_wrap=True)
-    for app in apps:
-        table.add_row(
-            Text(app.app_name), str(app.sessions), str(app.users), _when(app.last_update_time)
-        )
-    console.print(table)
-
-
-def _print_users(app_name: str, page: admin.Page[admin.UserSummary], json_output: bool) -> None:
-    if json_output:
-        _print_json(
-            {
-                "app_name": app_name,
-                "users": [
-                    {
-                        "user_id": user.user_id,
-                        "sessions": user.sessions,
-                        "last_update_time": _iso(user.last_update_time),
-                    }
-                    for user in page.items
-                ],
-                "next": page.next_token,
-            }
-        )
-        return
-    table = Table(title=f"Users of {escape(app_name)}", title_justify="left")
-    table.add_column("User", overflow="fold")
-    table.add_column("Sessions", justify="right")
-    table.add_column("Last activity (UTC)", no_wrap=True)
-    for user in page.items:
-        table.add_row(Text(user.user_id), str(user.sessions), _when(user.last_update_time))
-    console.print(table if page.items else f"No sessions stored for app {escape(app_name)}.")
-    _print_next(page.next_token)
-
-
-def _print_sessions(
-    app_name: str,
-    user_id: str | None,
-    order: ListingOrder,
-    page: admin.Page[admin.SessionSummary],
-    json_output: bool,
-) -> None:
-    if json_output:
-        _print_json(
-            {
-                "app_name": app_name,
-                "user_id": user_id,
-                "order": order.value,
-                "sessions": [
-                    {
-                        "app_name": item.app_name,
-                        "user_id": item.user_id,
-                        "id": item.id,
-                        "create_time": _iso(item.create_time),
-                        "update_time": _iso(item.update_time),
-                        "state_keys": item.state_keys,
-                    }
-                    for item in page.items
-                ],
-                "next": page.next_token,
-            }
-        )
-        return
-    scope = f"app {app_name}" + ("" if user_id is None else f", user {user_id}")
-    if not page.items:
-        console.print(Text(f"No sessions for {scope}."))
-        return
-    table = Table(
-        title=Text(f"Sessions of {scope}, {order.value} activity first"), title_justify="left"
-    )
-    table.add_column("User", overflow="fold")
-    table.add_column("Session", overflow="fold")
-    table.add_column("Created (UTC)", no_wrap=True)
-    table.add_column("Updated (UTC)", no_wrap=True)
-    table.add_column("State keys", overflow="fold")
-    for item in page.items:
-        table.add_row(
-            Text(item.user_id),
-            Text(item.id),
-            _when(item.create_time),
-            _when(item.update_time),
-            Text(", ".join(item.state_keys)),
-        )
-    console.print(table)
-    _print_next(page.next_token)
-
-
-def _print_next(token: str | None) -> None:
-    if token is not None:
-        console.print(f"Next page: repeat with --after {token}", soft_wrap=True)
-
-
-def _print_json(document: dict[str, Any]) -> None:
-    # Plain echo: a console would wrap long lines, and break the JSON.
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
-
-
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _when(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())

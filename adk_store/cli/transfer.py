@@ -1,13 +1,16 @@
-"""``adk-store import`` and ``adk-store copy``: bring sessions in, move a store between databases."""
+"""The ``import`` and ``copy`` commands: bring sessions in, move a store between databases."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -24,9 +27,11 @@ from adk_store.cli.common import (
     layout_of,
     run_reporting_errors,
 )
-from adk_store.engine import create_engine, is_sqlite_memory, redact, resolve_url
+from adk_store.dialects.sqlite import is_sqlite_memory, sqlite_file
+from adk_store.engine import create_engine, redact, resolve_url
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
+from adk_store.layout import TableLayout
 from adk_store.store import SessionStore
 from adk_store.transfer import (
     SqlspecTableNames,
@@ -102,7 +107,8 @@ def import_command(
     sqlspec_tables: Annotated[
         str | None,
         typer.Option(
-            help="sqlspec's table names if not the defaults: sessions,events,app_states,user_states.",
+            help="sqlspec's table names if not the defaults: "
+            "sessions,events,app_states,user_states.",
             show_default=False,
         ),
     ] = None,
@@ -121,41 +127,21 @@ def import_command(
     Safe to run again: sessions already imported are skipped, so a run that
     stopped continues. Ends with a comparison of source and destination.
     """
-    layout = layout_of(table_prefix, schema, owner_column)
-    names = _sqlspec_names(sqlspec_tables)
+    request = _ImportRequest(
+        from_url,
+        to_url,
+        None if source is None else source.value,
+        _sqlspec_names(sqlspec_tables),
+        layout_of(table_prefix, schema, owner_column),
+        owner,
+        migrate=migrate and not dry_run,
+    )
     options = _Options(dry_run, batch_size, limit, replace_changed)
-    kind = None if source is None else source.value
 
     async def run() -> bool:
-        source_url = _source_url(from_url)
-        destination_url = source_url if to_url is None else _destination_url(to_url)
-        in_place = _same_database(source_url, destination_url)
-        store = StoreTarget(destination_url, layout, owner).open(
-            auto_migrate=migrate and not dry_run
-        )
-        source_engine = store.engine
-        try:
-            if not in_place:
-                source_engine = _source_engine(source_url)
-            reader = await open_source(source_engine, kind, names)
-            if (
-                in_place
-                and layout.schema is None
-                and reader.tables.names & store.schema.table_names
-            ):
-                raise StoreConfigurationError(
-                    f"The source tables {sorted(reader.tables.names)} are adk-store's own "
-                    f"table names for prefix {layout.prefix!r}; choose another --table-prefix."
-                )
-            console.print(
-                f"Importing {reader.title} from {redact(source_url)} into "
-                f"{redact(destination_url)} (prefix {layout.prefix!r})."
-            )
-            return await _transfer_and_verify(reader, store, options)
-        finally:
-            await store.close()
-            if source_engine is not store.engine:
-                await source_engine.dispose()
+        async with _open_import(request) as route:
+            _print_import_heading(route, console)
+            return await _transfer_and_verify(route, options)
 
     if not run_reporting_errors(run):
         raise typer.Exit(1)
@@ -195,31 +181,122 @@ def copy_command(
     Rows are copied as stored (revisions, times, whole event documents). Safe
     to run again: sessions already copied are skipped. Ends with a comparison.
     """
+    request = _CopyRequest(
+        from_url,
+        to_url,
+        layout_of(table_prefix, from_schema, owner_column),
+        layout_of(table_prefix, to_schema, owner_column),
+        owner,
+        migrate=migrate and not dry_run,
+    )
     options = _Options(dry_run, batch_size, limit, replace_changed)
-    from_layout = layout_of(table_prefix, from_schema, owner_column)
-    to_layout = layout_of(table_prefix, to_schema, owner_column)
 
     async def run() -> bool:
-        source_url, destination_url = _source_url(from_url), _destination_url(to_url)
-        if _same_database(source_url, destination_url) and from_layout == to_layout:
-            raise StoreConfigurationError(
-                f"--from and --to name the same tables ({redact(source_url)}, "
-                f"{from_layout.describe()}); copy to another database or schema."
-            )
-        origin = StoreTarget(source_url, from_layout, owner).open()
-        store = StoreTarget(destination_url, to_layout, owner).open(
-            auto_migrate=migrate and not dry_run
-        )
-        try:
-            await _ready(origin, "--from")
-            console.print(f"Copying {redact(source_url)} into {redact(destination_url)}.")
-            return await _transfer_and_verify(StoreSource(origin), store, options)
-        finally:
-            await origin.close()
-            await store.close()
+        async with _open_copy(request) as route:
+            _print_copy_heading(route, console)
+            return await _transfer_and_verify(route, options)
 
     if not run_reporting_errors(run):
         raise typer.Exit(1)
+
+
+# -- opening both ends --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ImportRequest:
+    """What the import options name, before any URL is resolved or database opened."""
+
+    from_url: str
+    to_url: str | None
+    kind: str | None
+    sqlspec_tables: SqlspecTableNames | None
+    layout: TableLayout
+    owner: str | None
+    migrate: bool
+
+
+@dataclass(frozen=True)
+class _CopyRequest:
+    """What the copy options name, before any URL is resolved or database opened."""
+
+    from_url: str
+    to_url: str
+    from_layout: TableLayout
+    to_layout: TableLayout
+    owner: str | None
+    migrate: bool
+
+
+@dataclass(frozen=True)
+class TransferRoute:
+    """Both ends of a transfer, open, and the URLs that name them to the person running it."""
+
+    source: Source
+    store: SessionStore
+    source_url: URL
+    destination_url: URL
+
+
+@asynccontextmanager
+async def _open_import(request: _ImportRequest) -> AsyncIterator[TransferRoute]:
+    """The import's source and destination, closed again on the way out.
+
+    Without --to the destination is the source database itself: one engine
+    then serves both, and our tables must not take the source's names.
+    """
+    source_url = _source_url(request.from_url)
+    destination_url = source_url if request.to_url is None else _destination_url(request.to_url)
+    in_place = _same_database(source_url, destination_url)
+    layout = request.layout
+    store = StoreTarget(destination_url, layout, request.owner).open(auto_migrate=request.migrate)
+    source_engine = store.engine
+    try:
+        if not in_place:
+            source_engine = _source_engine(source_url)
+        reader = await open_source(source_engine, request.kind, request.sqlspec_tables)
+        if in_place and layout.schema is None and reader.tables.names & store.schema.table_names:
+            raise StoreConfigurationError(
+                f"The source tables {sorted(reader.tables.names)} are adk-store's own "
+                f"table names for prefix {layout.prefix!r}; choose another --table-prefix."
+            )
+        yield TransferRoute(reader, store, source_url, destination_url)
+    finally:
+        await store.close()
+        if source_engine is not store.engine:
+            await source_engine.dispose()
+
+
+@asynccontextmanager
+async def _open_copy(request: _CopyRequest) -> AsyncIterator[TransferRoute]:
+    """The copy's two stores, the source checked to be ready, closed again on the way out."""
+    source_url, destination_url = _source_url(request.from_url), _destination_url(request.to_url)
+    if _same_database(source_url, destination_url) and request.from_layout == request.to_layout:
+        raise StoreConfigurationError(
+            f"--from and --to name the same tables ({redact(source_url)}, "
+            f"{request.from_layout.describe()}); copy to another database or schema."
+        )
+    origin = StoreTarget(source_url, request.from_layout, request.owner).open()
+    store = StoreTarget(destination_url, request.to_layout, request.owner).open(
+        auto_migrate=request.migrate
+    )
+    try:
+        await _ready(origin, "--from")
+        yield TransferRoute(StoreSource(origin), store, source_url, destination_url)
+    finally:
+        await origin.close()
+        await store.close()
+
+
+def _print_import_heading(route: TransferRoute, out: Console) -> None:
+    out.print(
+        f"Importing {route.source.title} from {redact(route.source_url)} into "
+        f"{redact(route.destination_url)} (prefix {route.store.layout.prefix!r})."
+    )
+
+
+def _print_copy_heading(route: TransferRoute, out: Console) -> None:
+    out.print(f"Copying {redact(route.source_url)} into {redact(route.destination_url)}.")
 
 
 # -- the shared run -----------------------------------------------------------
@@ -227,6 +304,10 @@ def copy_command(
 _MEMORY_MESSAGE = (
     "An in-memory SQLite database lives inside one process, so another process cannot read "
     "or fill it; give a file path or a server URL."
+)
+_NOT_AT_HEAD_MESSAGE = (
+    "The destination's tables are not at the current revision: a real run needs "
+    "--migrate. Counted as if they were empty."
 )
 
 
@@ -238,18 +319,16 @@ class _Options:
     replace_changed: bool
 
 
-async def _transfer_and_verify(source: Source, store: SessionStore, options: _Options) -> bool:
-    """Run the transfer, print what happened and the verification; True if all is well."""
-    exists = True
-    if options.dry_run:
-        exists = await migrations.current(store.engine, store.layout) == migrations.head_revision()
-        if not exists:
-            console.print(
-                "The destination's tables are not at the current revision: a real run needs "
-                "--migrate. Counted as if they were empty."
-            )
-    else:
-        await _ready(store, "--to")
+async def _transfer_and_verify(route: TransferRoute, options: _Options) -> bool:
+    """Run the transfer, then compare both ends; True if all is well.
+
+    Each result is printed as soon as it is known: the comparison reads
+    both databases again and can take as long as the transfer.
+    """
+    source, store = route.source, route.store
+    exists = await _destination_ready(store, dry_run=options.dry_run)
+    if not exists:
+        console.print(_NOT_AT_HEAD_MESSAGE)
     with RichProgress(console) as progress:
         report = await transfer(
             source,
@@ -261,12 +340,24 @@ async def _transfer_and_verify(source: Source, store: SessionStore, options: _Op
             progress=progress,
             destination_exists=exists,
         )
-    _print_report(report)
+    _print_report(report, console, errors)
     if options.dry_run or report.stopped_at_limit:
         return report.refused.count == 0
     verification = await verify(source, store, batch_size=options.batch_size)
-    _print_verification(verification)
+    _print_verification(verification, console, errors)
     return report.refused.count == 0 and verification.ok
+
+
+async def _destination_ready(store: SessionStore, *, dry_run: bool) -> bool:
+    """Whether the destination's tables are at the current revision.
+
+    A real run refuses tables that are not; a dry run counts as if they
+    were empty, so it can preview a migration that has not happened yet.
+    """
+    if dry_run:
+        return await migrations.current(store.engine, store.layout) == migrations.head_revision()
+    await _ready(store, "--to")
+    return True
 
 
 async def _ready(store: SessionStore, option: str) -> None:
@@ -277,43 +368,43 @@ async def _ready(store: SessionStore, option: str) -> None:
         raise SchemaNotReadyError(f"{option}: {exc}{hint}") from None
 
 
-def _print_report(report: TransferReport) -> None:
+def _print_report(report: TransferReport, out: Console, err: Console) -> None:
     verb = "Would write" if report.dry_run else "Wrote"
-    console.print(
+    out.print(
         f"{verb} {report.sessions_written} sessions ({report.events_written} events), "
         f"{report.app_states_written} app state and {report.user_states_written} user state rows."
     )
     if report.sessions_replaced or report.states_replaced:
-        console.print(
+        out.print(
             f"Of these, {report.sessions_replaced} sessions and {report.states_replaced} state "
             "rows replace copies in the destination that differed."
         )
     if report.sessions_present or report.states_present:
-        console.print(
+        out.print(
             f"Already in the destination, skipped: {report.sessions_present} sessions, "
             f"{report.states_present} state rows."
         )
     left_sessions = report.sessions_changed.count - report.sessions_replaced
     left_states = report.states_changed.count - report.states_replaced
     if left_sessions or left_states:
-        console.print(
+        out.print(
             f"[yellow]Left as they are:[/] {left_sessions} sessions and {left_states} state rows "
             "that the destination holds differently (changed since they were imported). Rerun "
             "with --replace-changed to overwrite them with the source's."
         )
         for line in [*report.sessions_changed.first, *report.states_changed.first]:
-            console.print(f"  {line}", markup=False)
+            out.print(f"  {line}", markup=False)
     if report.refused.count:
-        errors.print(f"[red]Not imported:[/] {report.refused.count} rows that cannot be read.")
+        err.print(f"[red]Not imported:[/] {report.refused.count} rows that cannot be read.")
         for line in report.refused.first:
-            errors.print(f"  {line}", markup=False)
+            err.print(f"  {line}", markup=False)
     if report.stopped_at_limit:
-        console.print("Stopped at --limit; run the same command again to continue.")
+        out.print("Stopped at --limit; run the same command again to continue.")
     if report.dry_run:
-        console.print("Dry run: nothing was written.")
+        out.print("Dry run: nothing was written.")
 
 
-def _print_verification(verification: Verification) -> None:
+def _print_verification(verification: Verification, out: Console, err: Console) -> None:
     table = Table(title="Verification")
     table.add_column("")
     table.add_column("source", justify="right")
@@ -321,13 +412,13 @@ def _print_verification(verification: Verification) -> None:
     for label, tally in verification.rows():
         style = "" if tally.matches else "red"
         table.add_row(label, str(tally.source), str(tally.destination), style=style)
-    console.print(table)
+    out.print(table)
     if verification.ok:
-        console.print("[green]Source and destination match.[/]")
+        out.print("[green]Source and destination match.[/]")
         return
-    errors.print(f"[red]{verification.differences.count} differences:[/]")
+    err.print(f"[red]{verification.differences.count} differences:[/]")
     for line in verification.differences.first:
-        errors.print(f"  {line}", markup=False)
+        err.print(f"  {line}", markup=False)
 
 
 # -- options ------------------------------------------------------------------
@@ -339,14 +430,14 @@ def _source_url(value: str) -> URL:
         url = resolve_url(value)
     else:
         url = URL.create("sqlite+aiosqlite", database=str(Path(value).expanduser().resolve()))
-    if url.get_backend_name() == "sqlite":
-        if is_sqlite_memory(url):
-            raise StoreConfigurationError(_MEMORY_MESSAGE)
-        if not Path(str(url.database)).expanduser().is_file():
-            raise StoreConfigurationError(
-                f"The source database file {url.database} does not exist; give the path of "
-                "the SQLite file (or its sqlite:/// URL)."
-            )
+    if is_sqlite_memory(url):
+        raise StoreConfigurationError(_MEMORY_MESSAGE)
+    path = sqlite_file(url)
+    if path is not None and not path.is_file():
+        raise StoreConfigurationError(
+            f"The source database file {url.database} does not exist; give the path of "
+            "the SQLite file (or its sqlite:/// URL)."
+        )
     return url
 
 
@@ -369,7 +460,7 @@ def _source_engine(url: URL) -> AsyncEngine:
     A SQLite source gets a plain engine: adk-store's own SQLite settings would
     switch the file to WAL, a lasting change to someone else's database.
     """
-    if url.get_backend_name() == "sqlite":
+    if sqlite_file(url) is not None:
         return create_async_engine(url)
     return create_engine(url)
 

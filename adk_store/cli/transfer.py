@@ -126,7 +126,7 @@ def import_command(
 
     Safe to run again: sessions already imported are skipped, so a run that
     stopped continues. Ends with a comparison of source and destination.
-    """
+    """  # noqa: E501 - the first line is the command's one-line help
     request = _ImportRequest(
         from_url,
         to_url,

@@ -124,6 +124,16 @@ class _Builder:
         names = (*self.schema.owner_names, *columns)
         return and_(*(left.c[name] == right.c[name] for name in names))
 
+    def past(
+        self, columns: tuple[ColumnElement[Any], ...], names: tuple[str, ...]
+    ) -> ColumnElement[bool]:
+        """Rows after the cursor bound to ``names``, in the order of ``columns``.
+
+        Each parameter is typed as its column, so a timestamp binds as UTC.
+        """
+        values = [bindparam(n, type_=c.type) for c, n in zip(columns, names, strict=True)]
+        return beyond(columns, values, row_values=self.rules.row_value_seek)
+
     def build(self) -> StoreStatements:
         s = self.schema.sessions
         e = self.schema.events
@@ -209,12 +219,8 @@ class _Builder:
             .where(self.key(s, app_name="app_name"))
             .order_by(s.c.update_time, s.c.user_id, s.c.id)
         )
-        after_time = bindparam("after_time", type_=s.c.update_time.type)
-        after_user: BindParameter[str] = bindparam("after_user")
-        past_cursor = beyond(
-            (s.c.update_time, s.c.user_id, s.c.id),
-            (after_time, after_user, bindparam("after_id")),
-            row_values=self.rules.row_value_seek,
+        past_cursor = self.past(
+            (s.c.update_time, s.c.user_id, s.c.id), ("after_time", "after_user", "after_id")
         )
         statements: dict[tuple[bool, bool], Select[Any]] = {}
         for one_user in (False, True):
@@ -226,12 +232,8 @@ class _Builder:
     def user_events_page(self) -> Select[Any]:
         """A user's events after a cursor, in the order of the events index: one range scan."""
         e = self.schema.events
-        event_time = bindparam("after_time", type_=e.c.timestamp.type)
-        after_session: BindParameter[str] = bindparam("after_session")
-        past_event = beyond(
-            (e.c.session_id, e.c.timestamp, e.c.id),
-            (after_session, event_time, bindparam("after_event")),
-            row_values=self.rules.row_value_seek,
+        past_event = self.past(
+            (e.c.session_id, e.c.timestamp, e.c.id), ("after_session", "after_time", "after_event")
         )
         return (
             select(e.c.session_id, e.c.timestamp, e.c.event_data)

@@ -213,18 +213,36 @@ async def read_listing(store: SessionStore, query: ListingQuery) -> Listing:
 
 
 def render_listing(listing: Listing, out: Console, *, as_json: bool) -> None:
-    if isinstance(listing, AppListing):
-        _render_apps(listing, out, as_json)
-    elif isinstance(listing, UserListing):
-        _render_users(listing, out, as_json)
-    else:
-        _render_sessions(listing, out, as_json)
-
-
-def _render_apps(listing: AppListing, out: Console, as_json: bool) -> None:
     if as_json:
-        print_json({"apps": [_app_document(app) for app in listing.apps]})
-        return
+        print_json(_listing_document(listing))
+    elif isinstance(listing, AppListing):
+        _render_apps(listing, out)
+    elif isinstance(listing, UserListing):
+        _render_users(listing, out)
+    else:
+        _render_sessions(listing, out)
+
+
+def _listing_document(listing: Listing) -> dict[str, Any]:
+    """The listing as ``--json`` prints it."""
+    if isinstance(listing, AppListing):
+        return {"apps": [_app_document(app) for app in listing.apps]}
+    if isinstance(listing, UserListing):
+        return {
+            "app_name": listing.app_name,
+            "users": [_user_document(user) for user in listing.page.items],
+            "next": listing.page.next_token,
+        }
+    return {
+        "app_name": listing.app_name,
+        "user_id": listing.user_id,
+        "order": listing.order.value,
+        "sessions": [_session_summary_document(item) for item in listing.page.items],
+        "next": listing.page.next_token,
+    }
+
+
+def _render_apps(listing: AppListing, out: Console) -> None:
     if not listing.apps:
         out.print("No sessions stored.")
         return
@@ -249,17 +267,8 @@ def _app_document(app: admin.AppSummary) -> dict[str, Any]:
     }
 
 
-def _render_users(listing: UserListing, out: Console, as_json: bool) -> None:
+def _render_users(listing: UserListing, out: Console) -> None:
     page = listing.page
-    if as_json:
-        print_json(
-            {
-                "app_name": listing.app_name,
-                "users": [_user_document(user) for user in page.items],
-                "next": page.next_token,
-            }
-        )
-        return
     app_name = escape(listing.app_name)
     table = Table(title=f"Users of {app_name}", title_justify="left")
     table.add_column("User", overflow="fold")
@@ -279,19 +288,8 @@ def _user_document(user: admin.UserSummary) -> dict[str, Any]:
     }
 
 
-def _render_sessions(listing: SessionListing, out: Console, as_json: bool) -> None:
+def _render_sessions(listing: SessionListing, out: Console) -> None:
     page = listing.page
-    if as_json:
-        print_json(
-            {
-                "app_name": listing.app_name,
-                "user_id": listing.user_id,
-                "order": listing.order.value,
-                "sessions": [_session_summary_document(item) for item in page.items],
-                "next": page.next_token,
-            }
-        )
-        return
     scope = f"app {listing.app_name}" + (
         "" if listing.user_id is None else f", user {listing.user_id}"
     )

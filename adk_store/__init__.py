@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         SchemaNotReadyError,
         StoreConfigurationError,
         StoreConnectionError,
+        TransactionConflictError,
         UnstorableValueError,
     )
     from adk_store.layout import OwnerColumn, TableLayout
@@ -48,6 +49,7 @@ _HOMES = {
     "StoreConfigurationError": "adk_store.errors",
     "StoreConnectionError": "adk_store.errors",
     "StoreSchema": "adk_store.schema",
+    "TransactionConflictError": "adk_store.errors",
     "TableLayout": "adk_store.layout",
     "UnstorableValueError": "adk_store.errors",
     "UserEvent": "adk_store.service",
@@ -73,6 +75,7 @@ __all__ = [
     "StoreConnectionError",
     "StoreSchema",
     "TableLayout",
+    "TransactionConflictError",
     "UnstorableValueError",
     "UserEvent",
     "UserEventsPage",

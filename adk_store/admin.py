@@ -25,6 +25,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, delete, distinct, func, select
 
+from adk_store.conflicts import retry_conflicts
 from adk_store.errors import InvalidArgumentError
 from adk_store.identifiers import check_id
 from adk_store.keyset import beyond
@@ -374,15 +375,19 @@ async def delete_prunable(
     ]
     if after is not None:
         batch.append(_listing_compare(store, ">", after))
-    async with store.unit_of_work(write=True) as connection:
-        locked = await connection.execute(select(s.c.id).where(*batch).with_for_update())
-        if not locked.all():
-            return 0, 0
-        events = (await connection.execute(_count_events(store, batch))).scalar_one()
-        # The age is part of the DELETE's own condition too: this statement
-        # alone must never take a session that became recent.
-        deleted = await connection.execute(delete(s).where(*batch))
-    return int(deleted.rowcount), int(events)
+
+    async def delete_batch() -> tuple[int, int]:
+        async with store.unit_of_work(write=True) as connection:
+            locked = await connection.execute(select(s.c.id).where(*batch).with_for_update())
+            if not locked.all():
+                return 0, 0
+            events = (await connection.execute(_count_events(store, batch))).scalar_one()
+            # The age is part of the DELETE's own condition too: this statement
+            # alone must never take a session that became recent.
+            deleted = await connection.execute(delete(s).where(*batch))
+        return int(deleted.rowcount), int(events)
+
+    return await retry_conflicts(store.rules, delete_batch, "a batch of the prune")
 
 
 async def prune(

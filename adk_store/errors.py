@@ -38,6 +38,15 @@ class StoreConfigurationError(AdkStoreError, ValueError):
     """A URL, prefix or option given to adk-store cannot be used."""
 
 
+class TransactionConflictError(AdkStoreError):
+    """The database kept rolling the call's transaction back to break deadlocks.
+
+    Each rollback is retried a few times with a random pause first (nothing
+    was written by a rolled-back attempt); this is raised when every attempt
+    lost, and calling again later is safe.
+    """
+
+
 class InvalidArgumentError(AdkStoreError, ValueError):
     """An argument of a call is malformed or out of range: a page token, a size, a duration.
 

@@ -12,16 +12,19 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from google.adk.errors import StaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import SessionNotFoundError
+from sqlalchemy import Select
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
+from adk_store.conflicts import retry_conflicts
 from adk_store.dialects import WRITE_INTENT, rules_for
 from adk_store.engine import (
     connect,
@@ -194,14 +197,11 @@ class SessionStore:
             "update_time": now,
         }
         try:
-            async with self.unit_of_work(write=True) as connection:
-                await connection.execute(self.statements.insert_session, row)
-                app_state = await self._merge_scope(
-                    connection, "app", {"app_name": app_name}, deltas.app, now
-                )
-                user_state = await self._merge_scope(
-                    connection, "user", {"app_name": app_name, "user_id": user_id}, deltas.user, now
-                )
+            app_state, user_state = await retry_conflicts(
+                self.rules,
+                partial(self._insert_session, row, deltas),
+                f"the creation of session {session_id}",
+            )
         except IntegrityError:
             raise AlreadyExistsError(
                 f"Session with id {session_id} already exists "
@@ -218,6 +218,21 @@ class SessionStore:
             app_state=app_state,
             user_state=user_state,
         )
+
+    async def _insert_session(
+        self, row: dict[str, Any], deltas: StateDeltas
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Insert the session row and merge its scoped state; the new scope states."""
+        app_name, user_id, now = row["app_name"], row["user_id"], row["create_time"]
+        async with self.unit_of_work(write=True) as connection:
+            await connection.execute(self.statements.insert_session, row)
+            app_state = await self._merge_scope(
+                connection, "app", {"app_name": app_name}, deltas.app, now
+            )
+            user_state = await self._merge_scope(
+                connection, "user", {"app_name": app_name, "user_id": user_id}, deltas.user, now
+            )
+        return app_state, user_state
 
     async def get_session(
         self,
@@ -335,9 +350,13 @@ class SessionStore:
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> bool:
         """Delete the session and (by cascade) its events; False if it did not exist."""
         key = _session_params(app_name, user_id, session_id)
-        async with self.unit_of_work(write=True) as connection:
-            result = await connection.execute(self.statements.delete_session, key)
-        return bool(result.rowcount)
+
+        async def delete() -> bool:
+            async with self.unit_of_work(write=True) as connection:
+                result = await connection.execute(self.statements.delete_session, key)
+            return bool(result.rowcount)
+
+        return await retry_conflicts(self.rules, delete, f"the deletion of session {session_id}")
 
     async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
         async with self.unit_of_work(autocommit=True) as connection:
@@ -371,8 +390,24 @@ class SessionStore:
         and a `DuplicateEventError` otherwise.
         """
         key = _session_params(app_name, user_id, session_id)
-        if self.statements.atomic_append is None:
-            return await self._append_in_steps(key, expected, event_row, deltas)
+        statement = self.statements.atomic_append
+        if statement is None:
+            append = partial(self._append_in_steps, key, expected, event_row, deltas)
+        else:
+            append = partial(self._append_at_once, statement, key, expected, event_row, deltas)
+        return await retry_conflicts(
+            self.rules, append, f"the append of event {event_row['id']} to session {session_id}"
+        )
+
+    async def _append_at_once(
+        self,
+        statement: Select[Any],
+        key: dict[str, str],
+        expected: SessionVersion | None,
+        event_row: dict[str, Any],
+        deltas: StateDeltas,
+    ) -> AppendOutcome:
+        """The append as one statement (`adk_store.dialects.DialectRules.atomic_append`)."""
         params = dict(
             key,
             expected_revision=None if expected is None else expected.revision,
@@ -391,7 +426,7 @@ class SessionStore:
         written = None
         try:
             async with self.unit_of_work(autocommit=True) as connection:
-                written = (await connection.execute(self.statements.atomic_append, params)).one()
+                written = (await connection.execute(statement, params)).one()
         except IntegrityError as exc:
             conflict = exc
         if written is not None and written.revision is not None:
@@ -486,7 +521,13 @@ class SessionStore:
                 f"Event {event_row['id']} is already stored in session {session_id} with "
                 "different content; give a new event a new id."
             )
-        assert expected is not None, "only a versioned copy can be stale"
+        if expected is None:
+            # An unversioned append found no session, and then one: it was
+            # deleted and created again while the append ran.
+            raise StaleSessionError(
+                f"Session {session_id} was deleted and created again while this event was "
+                "being appended; nothing was written. Fetch it again with get_session and retry."
+            )
         if expected.create_time != probe.create_time:
             raise StaleSessionError(
                 f"Session {session_id} was deleted and created again since this copy was "

@@ -13,9 +13,12 @@ import pytest
 from conftest import Database
 from google.adk.errors import StaleSessionError
 from google.adk.errors.already_exists_error import AlreadyExistsError
+from google.adk.errors.session_not_found_error import SessionNotFoundError
+from google.adk.sessions.session import Session
 from helpers import make_event, revision_of
+from sqlalchemy import select
 
-from adk_store import SqlSessionService
+from adk_store import SqlSessionService, TransactionConflictError
 
 APP = "app"
 
@@ -213,3 +216,67 @@ async def test_concurrent_auto_migration_is_safe(shared_database: Database) -> N
     finally:
         for s in services:
             await s.close()
+
+
+@pytest.mark.parametrize(
+    "calls",
+    [
+        ("delete", "create", "create"),
+        ("delete", "create", "delete"),
+        ("create", "append", "delete"),
+    ],
+    ids=["delete-create-create", "delete-create-delete", "create-append-delete"],
+)
+async def test_racing_calls_on_one_id_raise_only_adk_errors(
+    two_services: tuple[SqlSessionService, SqlSessionService], calls: tuple[str, ...]
+) -> None:
+    """Deadlocks between racing transactions are retried, never handed to the caller.
+
+    MariaDB reported one of these rounds as a raw ``OperationalError`` (1213,
+    deadlock) in almost every round before the store retried conflicts.
+    """
+    first, second = two_services
+    expected = (AlreadyExistsError, SessionNotFoundError, StaleSessionError)
+
+    async def call(service: SqlSessionService, name: str, seed: Session) -> object:
+        if name == "create":
+            return await service.create_session(
+                app_name=APP, user_id="u", session_id=seed.id, state={"user:seen": 1}
+            )
+        if name == "append":
+            return await service.append_event(seed, make_event(f"to {seed.id}"))
+        return await service.delete_session(app_name=APP, user_id="u", session_id=seed.id)
+
+    for round_number in range(25):
+        seed = await first.create_session(app_name=APP, user_id="u", session_id=f"r{round_number}")
+        services = (first, second, first)
+        outcomes = await asyncio.gather(
+            *(call(service, name, seed) for service, name in zip(services, calls, strict=True)),
+            return_exceptions=True,
+        )
+        unexpected = [
+            o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, expected)
+        ]
+        assert unexpected == [], (round_number, unexpected)
+
+
+async def test_a_call_that_keeps_losing_its_locks_gets_a_library_error(
+    shared_database: Database,
+) -> None:
+    """Lock waits that time out are retried, then reported as TransactionConflictError."""
+    if not shared_database.url.startswith(("mysql", "mariadb")):
+        pytest.skip("InnoDB's lock wait timeout (1205) is the conflict a lock holder causes")
+    impatient = {"connect_args": {"init_command": "SET SESSION innodb_lock_wait_timeout=1"}}
+    async with (
+        SqlSessionService.from_url(shared_database.url, auto_migrate=True) as holder,
+        SqlSessionService.from_url(shared_database.url, **impatient) as caller,
+    ):
+        await holder.create_session(app_name=APP, user_id="u", session_id="held")
+        s = holder.store.schema.sessions
+        async with holder.store.unit_of_work(write=True) as connection:
+            await connection.execute(select(s.c.id).where(s.c.id == "held").with_for_update())
+            with pytest.raises(TransactionConflictError, match="rolled back .* 5 times") as raised:
+                await caller.delete_session(app_name=APP, user_id="u", session_id="held")
+        assert "Retry the call" in str(raised.value)
+        # Nothing was deleted by the attempts that lost.
+        assert await holder.get_session(app_name=APP, user_id="u", session_id="held") is not None

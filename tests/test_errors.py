@@ -30,6 +30,8 @@ COMPATIBLE_BASES = {
     "UnstorableValueError": (ValueError,),
     "InvalidIdError": (ValueError, errors.UnstorableValueError),
     "InvalidArgumentError": (ValueError,),
+    # A transient failure of its own kind: nothing standard names it.
+    "TransactionConflictError": (),
     "PoolTimeoutError": (TimeoutError, errors.StoreConnectionError),
 }
 

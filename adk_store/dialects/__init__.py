@@ -52,4 +52,8 @@ def rules_named(name: str) -> DialectRules:
         from adk_store.dialects.sqlite import SQLITE
 
         return SQLITE
+    if name == "oracle":
+        from adk_store.dialects.oracle import ORACLE
+
+        return ORACLE
     return DialectRules(name)

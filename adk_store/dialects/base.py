@@ -90,5 +90,10 @@ class DialectRules:
         """The whole append as one statement, or None where it takes a transaction."""
         return None
 
+    def is_conflict(self, error: BaseException) -> bool:
+        """Whether a driver error means the database rolled the transaction back to
+        break a deadlock or a serialization conflict, so running it again is safe."""
+        return False
+
     def configure_engine(self, engine: AsyncEngine, url: URL) -> None:
         """Apply the connection settings the store's guarantees depend on (none here)."""

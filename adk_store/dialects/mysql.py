@@ -12,6 +12,9 @@ from sqlalchemy.engine import Connection
 from adk_store.dialects.base import DialectRules
 
 _MIGRATION_LOCK_WAIT_SECONDS = 300
+# ER_LOCK_DEADLOCK rolls the whole transaction back; ER_LOCK_WAIT_TIMEOUT only
+# the statement, but the store's transaction is then rolled back by its caller.
+_CONFLICT_CODES = frozenset({1213, 1205})
 
 
 class MySQLRules(DialectRules):
@@ -26,6 +29,10 @@ class MySQLRules(DialectRules):
         # A no-op assignment, unlike INSERT IGNORE, does not also hide
         # truncation and type errors.
         return mysql.insert(table).on_duplicate_key_update({first_key.name: first_key})
+
+    def is_conflict(self, error: BaseException) -> bool:
+        code = error.args[0] if error.args else None
+        return isinstance(code, int) and code in _CONFLICT_CODES
 
     @contextmanager
     def migration_lock(self, connection: Connection, key: str) -> Iterator[None]:

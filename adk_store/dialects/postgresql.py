@@ -34,12 +34,18 @@ from sqlalchemy.engine import Connection
 from adk_store.dialects.base import DialectRules
 from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, StoreSchema
 
+_CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+
 
 class PostgreSQLCompatibleRules(DialectRules):
     """A database speaking PostgreSQL's dialect: ``INSERT ... ON CONFLICT DO NOTHING``."""
 
     def insert_if_absent(self, table: Table) -> Insert:
         return postgresql.insert(table).on_conflict_do_nothing()
+
+    def is_conflict(self, error: BaseException) -> bool:
+        """SQLSTATE 40P01 (deadlock detected) or 40001 (serialization failure)."""
+        return getattr(error, "sqlstate", None) in _CONFLICT_SQLSTATES
 
 
 class PostgreSQLRules(PostgreSQLCompatibleRules):

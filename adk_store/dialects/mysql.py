@@ -1,20 +1,35 @@
-"""MySQL's and MariaDB's rules: upsert by no-op update, named locks, READ COMMITTED."""
+"""MySQL's and MariaDB's rules: upsert by no-op update, named locks, READ COMMITTED.
+
+Their drivers put every value into the statement text on the client, so a
+value bound twice is sent twice, and a statement longer than the server's
+``max_allowed_packet`` (16 MiB by default on MariaDB 10.11) is not refused:
+the server drops the connection. So an event's document is sent once, and a
+statement that would not fit is refused before it is sent.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Insert, Table, text
+from sqlalchemy import Insert, Table, bindparam, event, func, insert, select, text
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.dialects.base import DialectRules
+from adk_store.errors import UnstorableValueError
+from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT
 
 _MIGRATION_LOCK_WAIT_SECONDS = 300
 # ER_LOCK_DEADLOCK rolls the whole transaction back; ER_LOCK_WAIT_TIMEOUT only
 # the statement, but the store's transaction is then rolled back by its caller.
 _CONFLICT_CODES = frozenset({1213, 1205})
+# Where a connection keeps the server's packet limit, read when it connects.
+_PACKET_LIMIT = "adk_store_max_allowed_packet"
+# Room for the protocol's own framing around the statement text.
+_PACKET_OVERHEAD = 1024
 
 
 class MySQLRules(DialectRules):
@@ -29,6 +44,55 @@ class MySQLRules(DialectRules):
         # A no-op assignment, unlike INSERT IGNORE, does not also hide
         # truncation and type errors.
         return mysql.insert(table).on_duplicate_key_update({first_key.name: first_key})
+
+    def event_insert(self, events: Table) -> Insert:
+        """INSERT ... SELECT from the document, bound once; the copied parts extracted there."""
+        document = select(
+            bindparam("event_data", type_=events.c.event_data.type).label("document")
+        ).subquery("new_event")
+        values = [
+            document.c.document
+            if column.name == "event_data"
+            else func.json_extract(document.c.document, f"$.{column.name}")
+            if column.name in EVENT_PARTS_FROM_DOCUMENT
+            else bindparam(column.name, type_=column.type)
+            for column in events.columns
+        ]
+        return insert(events).from_select(
+            [column.name for column in events.columns], select(*values).select_from(document)
+        )
+
+    def configure_engine(self, engine: AsyncEngine, url: URL) -> None:
+        """Read each connection's ``max_allowed_packet``; refuse statements that exceed it."""
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _read_limit(dbapi_connection: Any, record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT @@max_allowed_packet")
+            record.info[_PACKET_LIMIT] = int(cursor.fetchone()[0])
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _refuse_oversized(
+            connection: Any,
+            _cursor: Any,
+            statement: str,
+            parameters: Any,
+            _context: Any,
+            _executemany: bool,
+        ) -> None:
+            limit = connection.info.get(_PACKET_LIMIT)
+            if limit is None:
+                return
+            size = _statement_size(statement, parameters)
+            if size + _PACKET_OVERHEAD > limit:
+                raise UnstorableValueError(
+                    f"This write is {size:,} bytes, more than the server accepts in one "
+                    f"statement (max_allowed_packet = {limit:,} bytes); nothing was sent. "
+                    "Store less in one event or state value, or raise max_allowed_packet "
+                    "on the server (SET GLOBAL max_allowed_packet = ..., and in its "
+                    "configuration file)."
+                )
 
     def is_conflict(self, error: BaseException) -> bool:
         code = error.args[0] if error.args else None
@@ -54,3 +118,27 @@ class MySQLRules(DialectRules):
 
 
 MYSQL = MySQLRules("mysql")
+
+
+def _statement_size(statement: str, parameters: Any) -> int:
+    """The bytes the driver will send: the text plus every value it interpolates."""
+    if isinstance(parameters, dict):
+        values: Any = parameters.values()
+    elif (
+        isinstance(parameters, list | tuple)
+        and parameters
+        and isinstance(parameters[0], list | tuple | dict)
+    ):
+        values = [v for row in parameters for v in (row.values() if isinstance(row, dict) else row)]
+    else:
+        values = parameters or ()
+    return len(statement.encode()) + sum(_value_size(value) for value in values)
+
+
+def _value_size(value: Any) -> int:
+    if isinstance(value, bytes | bytearray):
+        # Escaped, each byte may take two.
+        return 2 * len(value)
+    if isinstance(value, str):
+        return len(value.encode())
+    return len(str(value))

@@ -17,13 +17,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import CHAR, BigInteger, Integer, Uuid, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.dialects import WRITE_INTENT
 from adk_store.engine import connect, redact
-from adk_store.errors import SchemaNotReadyError
-from adk_store.layout import TableLayout
+from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
+from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.schema import ONLY_ON_DIALECT, build_schema
 
 LAYOUT_ATTRIBUTE = "adk_store_layout"
@@ -108,11 +109,26 @@ async def current(engine: AsyncEngine, layout: TableLayout | str) -> str | None:
 
 
 async def ensure_current(engine: AsyncEngine, layout: TableLayout | str) -> None:
-    """Raise SchemaNotReadyError, naming the fix, unless the schema is at head."""
+    """Raise unless the schema is at head and has the layout's owner column, naming the fix.
+
+    A store whose layout lacks the owner column the tables have would read
+    and delete every owner's rows; one that names a column the tables lack
+    would fail on every statement. Both are refused here, from the
+    database's catalog, before any statement reaches the tables.
+    """
     layout = TableLayout.of(layout)
-    found = await current(engine, layout)
+    async with connect(engine) as connection:
+        found, owner_found = await connection.run_sync(_revision_and_owner, layout)
     head = head_revision()
     if found == head:
+        if owner_found != _owner_words(layout.owner_column):
+            raise StoreConfigurationError(
+                f"The tables at {redact(engine.url)} (table prefix {layout.prefix!r}) were "
+                f"created with {owner_found}; this store was given "
+                f"{_owner_words(layout.owner_column)}. Pass the layout they were created "
+                "with (layout=TableLayout(owner_column=OwnerColumn(...)) in Python, "
+                "--owner-column on the command line)."
+            )
         return
     state = "has no adk-store tables" if found is None else f"is at revision {found}"
     raise SchemaNotReadyError(
@@ -121,6 +137,41 @@ async def ensure_current(engine: AsyncEngine, layout: TableLayout | str) -> None
         f"adk-store needs revision {head}. Run: adk-store db upgrade --url "
         f"'{redact(engine.url)}' {layout.describe()} (or pass auto_migrate=True)."
     )
+
+
+def _revision_and_owner(connection: Connection, layout: TableLayout) -> tuple[str | None, str]:
+    revision = current_revision(connection, layout)
+    if revision is None:
+        return None, ""
+    return revision, _owner_in_database(connection, layout)
+
+
+def _owner_in_database(connection: Connection, layout: TableLayout) -> str:
+    """The owner column of the sessions table, as `_owner_words` says it."""
+    inspector = inspect(connection)
+    table = build_schema(layout).sessions.name
+    key = inspector.get_pk_constraint(table, schema=layout.schema)["constrained_columns"]
+    if not key or key[0] == "app_name":
+        return _owner_words(None)
+    column = next(
+        c for c in inspector.get_columns(table, schema=layout.schema) if c["name"] == key[0]
+    )
+    return f"owner column {key[0]} ({_owner_type_name(column['type'])})"
+
+
+def _owner_type_name(sql_type: Any) -> str:
+    """The `adk_store.OwnerColumn` type name a reflected column type stands for."""
+    if isinstance(sql_type, Uuid) or (isinstance(sql_type, CHAR) and sql_type.length == 32):
+        return "uuid"  # A native UUID, or the CHAR(32) SQLAlchemy uses where there is none.
+    if isinstance(sql_type, BigInteger):
+        return "bigint"
+    if isinstance(sql_type, Integer):
+        return "integer"
+    return "string"
+
+
+def _owner_words(owner: OwnerColumn | None) -> str:
+    return "no owner column" if owner is None else f"owner column {owner.name} ({owner.type})"
 
 
 def offline_sql(url: str, layout: TableLayout | str, revision: str = "head") -> str:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus, unquote
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
@@ -42,6 +44,16 @@ _LAST_USED = "adk_store_last_used"
 # lost connection, server shutdown and a killed connection.
 _LOST_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 _LOST_CONNECTION_MYSQL_CODES = frozenset({1053, 1927, 2003, 2006, 2013, 2055, 4031})
+
+# How a password is hidden in messages; where the user part of a URL ends (its
+# last '@', raw or percent-encoded); a URL within a message; query parameters
+# that carry a password (asyncpg and psycopg take ?password=), by name and as
+# raw text.
+_MASK = "***"
+_USERINFO_END = re.compile("@|%40", re.IGNORECASE)
+_SECRET_QUERY_KEY = re.compile("pass|pwd|secret", re.IGNORECASE)
+_URL_IN_TEXT = re.compile(r"\b[a-z][\w+.-]*://[^\s'\"<>]+", re.IGNORECASE)
+_SECRET_PARAMETER = re.compile(r"([?&][^=&?]*(?:pass|pwd|secret)[^=&]*=)([^&]*)", re.IGNORECASE)
 
 # Backend name (URL scheme without driver) -> async driver used when none is given.
 _DEFAULT_ASYNC_DRIVERS = {
@@ -81,13 +93,77 @@ def default_database_path() -> Path:
 
 
 def redact(url: URL | str) -> str:
-    """The URL as text with any password masked, for messages and logs."""
+    """The URL as text with any password masked, for messages and logs.
+
+    A password written with an unencoded ``@`` ends at that ``@`` for
+    SQLAlchemy's parser, which puts the rest into the host or the database
+    name; so everything from the password to the URL's *last* ``@`` is
+    masked, in the text given and in a URL parsed from such text. Query
+    parameters that carry a password (``?password=``) are masked too.
+    """
     if isinstance(url, str):
         try:
-            url = make_url(url)
+            url = make_url(_mask_userinfo(_SECRET_PARAMETER.sub(rf"\g<1>{_MASK}", url)))
         except (ArgumentError, ValueError):
             return "<unparseable URL>"
-    return url.render_as_string(hide_password=True)
+    secret_keys = sorted(key for key in url.query if _SECRET_QUERY_KEY.search(key))
+    shown = url.difference_update_query(secret_keys).render_as_string(hide_password=True)
+    if secret_keys:
+        masked = "&".join(f"{quote_plus(key)}={_MASK}" for key in secret_keys)
+        shown += ("&" if url.query.keys() - secret_keys else "?") + masked
+    return shown if url.password is None else _mask_userinfo(shown)
+
+
+def _mask_userinfo(text: str) -> str:
+    """``text`` with everything between the user name and the URL's last ``@`` masked."""
+    parts = _split_userinfo(text)
+    return text if parts is None else f"{parts[0]}:{_MASK}@{parts[2]}"
+
+
+def _split_userinfo(text: str) -> tuple[str, str, str] | None:
+    """``scheme://user``, the password and what follows the last ``@``; None without a password.
+
+    An encoded ``@`` (``%40``) counts: a URL renders what its parser took
+    for the database name percent-encoded.
+    """
+    scheme, separator, rest = text.partition("://")
+    ends = list(_USERINFO_END.finditer(rest))
+    if not separator or not ends or rest.startswith("/"):
+        return None
+    user, colon, password = rest[: ends[-1].start()].partition(":")
+    if not colon:
+        return None
+    return f"{scheme}://{user}", password, rest[ends[-1].end() :]
+
+
+def _secrets_of(url: URL | str) -> set[str]:
+    """Every password ``url`` holds, whole and as its parser cut it, as written and decoded."""
+    parsed: URL | None
+    if isinstance(url, URL):
+        parsed = url
+        text = url.render_as_string(hide_password=False) if url.password is not None else ""
+    else:
+        text = url
+        try:
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            parsed = None
+    found = {match.group(2) for match in _SECRET_PARAMETER.finditer(text)}
+    parts = _split_userinfo(text)
+    if parts is not None:
+        found.add(parts[1])
+    if parsed is not None:
+        if parsed.password is not None:
+            found.add(str(parsed.password))
+        for key, value in parsed.query.items():
+            if _SECRET_QUERY_KEY.search(key):
+                found.update([value] if isinstance(value, str) else value)
+    return {form for secret in found for form in (secret, unquote(secret)) if form}
+
+
+def _pieces(secret: str) -> set[str]:
+    """The parts a URL parser makes of a password with an unencoded ``@``."""
+    return {piece for piece in _USERINFO_END.split(secret) if piece}
 
 
 def resolve_url(url: URL | str | None = None) -> URL:
@@ -226,12 +302,38 @@ def _pool_exhausted(engine: AsyncEngine) -> str:
     )
 
 
-def describe_error(exc: BaseException, url: URL | None = None) -> str:
-    """A driver error as one line: the driver's own exception, never the password."""
+def describe_error(exc: BaseException, *urls: URL | str | None) -> str:
+    """A driver error as one line: the driver's own exception, never a password of ``urls``.
+
+    Each password is masked in the driver's message as given, decoded and
+    percent-encoded. A driver can also name a piece of one: a password
+    with an unencoded ``@`` is cut there by the URL parser, and the driver
+    reports the rest as a host or database it cannot find. A message still
+    holding such a piece is not shown at all, only its exception's type.
+    A URL in the message is shown as `redact` shows it, whoever's it is.
+    """
     original = getattr(exc, "orig", None) or exc
-    text = f"{type(original).__name__}: {original}".strip()
-    if url is not None and url.password:
-        text = text.replace(str(url.password), "***")
+    secrets: set[str] = set()
+    for url in urls:
+        if url is not None:
+            secrets |= _secrets_of(url)
+    message = str(original)
+    forms = {
+        form
+        for secret in secrets
+        for form in (secret, quote(secret, safe=""), quote(secret), quote_plus(secret))
+    }
+    for form in sorted(forms, key=len, reverse=True):
+        message = message.replace(form, _MASK)
+    message = _URL_IN_TEXT.sub(lambda found: redact(found.group()), message)
+    if any(piece in message for secret in secrets for piece in _pieces(secret)):
+        text = (
+            f"{type(original).__name__} (its message is not shown: it holds part of the "
+            "database password. If the password has '@' or other special characters, "
+            "percent-encode them in the URL, '@' as %40)"
+        )
+    else:
+        text = f"{type(original).__name__}: {message}".strip()
     return text if text.endswith(".") else text + "."
 
 

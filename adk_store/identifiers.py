@@ -59,13 +59,24 @@ def validate_identifier(what: str, name: object) -> str:
 
 
 def validate_schema_name(name: object) -> str:
-    """Return ``name`` if it can name the PostgreSQL schema holding our tables."""
+    """Return ``name`` if it can name the PostgreSQL schema holding our tables.
+
+    PostgreSQL's own schemas are refused: ``pg_*`` names are reserved (a
+    CREATE SCHEMA fails), and ``information_schema`` holds the standard's
+    catalog views, which are rebuilt with ``DROP SCHEMA information_schema
+    CASCADE`` when a PostgreSQL release asks for it: our tables would go too.
+    """
     validate_identifier("schema name", name)
     assert isinstance(name, str)
     if name.startswith("pg_"):
         raise StoreConfigurationError(
             f"Invalid schema name {name!r}: names starting with 'pg_' are reserved by "
             "PostgreSQL; choose another, such as 'agents'."
+        )
+    if name == "information_schema":
+        raise StoreConfigurationError(
+            "Invalid schema name 'information_schema': it is PostgreSQL's catalog of the "
+            "database, not a place for tables; choose another, such as 'agents'."
         )
     return name
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import URL
+from rich.markup import escape
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from adk_store.engine import create_engine, describe_error
+from adk_store.engine import URL_ENV, create_engine, describe_error
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError, StoreConnectionError
 from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.store import SessionStore
@@ -80,16 +83,34 @@ def layout_of(table_prefix: str, schema: str | None, owner_column: str | None) -
 T = TypeVar("T")
 
 
-def run_reporting_errors(action: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine, turning expected failures into one clear line."""
+def run_reporting_errors(
+    action: Callable[[], Coroutine[Any, Any, T]], *urls: str | URL | None
+) -> T:
+    """Run a coroutine, turning expected failures into one clear line.
+
+    A driver's message is shown with the password of each URL masked: the
+    ``urls`` given, ``ADK_STORE_URL``, and the URL of every engine that
+    connected during the run, whichever module opened it (see
+    `adk_store.engine.describe_error`). It is printed as plain text: driver
+    messages hold brackets that are not markup.
+    """
+    in_use: set[str | URL] = {url for url in (*urls, os.environ.get(URL_ENV)) if url}
+
+    def note(connection: Connection) -> None:
+        in_use.add(connection.engine.url)
+
+    event.listen(Engine, "engine_connect", note)
     try:
         return asyncio.run(action())
     except (StoreConfigurationError, SchemaNotReadyError, StoreConnectionError) as exc:
-        errors.print(f"[red]error:[/] {exc}")
+        errors.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
     except (DBAPIError, OSError) as exc:
-        errors.print(f"[red]error:[/] database operation failed: {describe_error(exc)}")
+        described = describe_error(exc, *in_use)
+        errors.print(f"[red]error:[/] database operation failed: {escape(described)}")
         raise typer.Exit(1) from None
+    finally:
+        event.remove(Engine, "engine_connect", note)
 
 
 def on_engine(url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
@@ -100,7 +121,7 @@ def on_engine(url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]]) 
         finally:
             await engine.dispose()
 
-    return run_reporting_errors(run)
+    return run_reporting_errors(run, url)
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,13 @@ class StateDeltas:
         return deltas
 
 
-# The earliest DATETIME MySQL accepts; nothing real sorts before it.
-_BEFORE_ANY_TIME = datetime(1000, 1, 1, tzinfo=UTC)
+# The times an event may carry (see `is_storable_time`): from the earliest
+# DATETIME MySQL accepts to the last instant Python's datetime can hold.
+EARLIEST_TIME = datetime(1000, 1, 1, tzinfo=UTC)
+EARLIEST_TIMESTAMP = EARLIEST_TIME.timestamp()
+# The start of year 10000 in seconds since the epoch, the first time past the
+# range: every float below it converts to a datetime of year 9999 at most.
+END_TIMESTAMP = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp() + 1
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ class ListingCursor:
 
     @classmethod
     def before_everything(cls) -> ListingCursor:
-        return cls(_BEFORE_ANY_TIME, "", "")
+        return cls(EARLIEST_TIME, "", "")
 
     @classmethod
     def after(cls, session: StoredSession) -> ListingCursor:
@@ -99,7 +104,7 @@ class EventCursor:
 
     @classmethod
     def before_everything(cls) -> EventCursor:
-        return cls("", _BEFORE_ANY_TIME, "")
+        return cls("", EARLIEST_TIME, "")
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,16 @@ def json_safe(state: dict[str, Any]) -> dict[str, Any]:
         )
         result = to_jsonable_python(state, serialize_unknown=True)
     return dict(result)
+
+
+def is_storable_time(timestamp: float) -> bool:
+    """Whether an event time (seconds since the epoch) is one every database stores.
+
+    MySQL's DATETIME starts at year 1000 and nothing goes past 9999; the
+    listing cursors start at `EARLIEST_TIME`, so a session updated before it
+    would never be listed. False for NaN.
+    """
+    return EARLIEST_TIMESTAMP <= timestamp < END_TIMESTAMP
 
 
 def to_datetime(timestamp: float) -> datetime:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -36,6 +37,8 @@ from adk_store.identifiers import (
 )
 from adk_store.layout import TableLayout
 from adk_store.records import (
+    EARLIEST_TIMESTAMP,
+    END_TIMESTAMP,
     ListingCursor,
     SessionVersion,
     StateDeltas,
@@ -44,6 +47,9 @@ from adk_store.records import (
 )
 from adk_store.store import SessionStore
 from adk_store.validation import check_state
+
+# The most rows a LIMIT can ask for on every supported database.
+_MAX_ROW_COUNT = 2**63 - 1
 
 
 class SessionPage(ListSessionsResponse):
@@ -164,13 +170,13 @@ class SqlSessionService(BaseSessionService):
     ) -> Session | None:
         session_id = _normalise_session_id(session_id) or ""
         check_session_key(app_name, user_id, session_id)
-        config = config or GetSessionConfig()
+        num_recent_events, after = _read_options(config or GetSessionConfig())
         stored = await self.store.get_session(
             app_name=app_name,
             user_id=user_id,
             session_id=session_id,
-            num_recent_events=config.num_recent_events,
-            after=None if config.after_timestamp is None else to_datetime(config.after_timestamp),
+            num_recent_events=num_recent_events,
+            after=after,
         )
         return None if stored is None else _to_session(stored)
 
@@ -306,6 +312,29 @@ def _check_listing(app_name: str, user_id: str | None) -> None:
     check_id("app_name", app_name)
     if user_id is not None:
         check_id("user_id", user_id)
+
+
+def _read_options(config: GetSessionConfig) -> tuple[int | None, datetime | None]:
+    """``config`` as the store reads it: how many newest events, and from what time.
+
+    Any float and any count are valid options, and ADK's in-memory service
+    answers them all; so does this one, without turning them into a time or
+    a LIMIT no database takes. Every stored time lies within
+    `adk_store.records.is_storable_time`: a lower bound later than that
+    range asks for no event, and one before it sets no bound, as does NaN
+    (no time is less than NaN, so the in-memory service returns every event).
+    No table holds more rows than a signed 64-bit count, so a larger count
+    is every event.
+    """
+    count = config.num_recent_events
+    if count is not None and count > _MAX_ROW_COUNT:
+        count = None
+    after = config.after_timestamp
+    if after is None or not after >= EARLIEST_TIMESTAMP:
+        return count, None
+    if after >= END_TIMESTAMP:
+        return 0, None
+    return count, to_datetime(after)
 
 
 def _normalise_session_id(session_id: str | None) -> str | None:

@@ -3,10 +3,11 @@
 Each database refuses or alters different values: PostgreSQL refuses the NUL
 character and NaN, MariaDB refuses JSON nested deeper than 31 levels, MySQL
 keeps JSON integers beyond 64 bits as floating point, PostgreSQL gives floats
-of 1e16 and more back as integers, and no database can encode a lone
-surrogate as UTF-8. A value one of them cannot keep is refused here, before
-any SQL and on every database alike, so that what one database accepted can
-later be copied to any other, and the caller gets a
+of 1e16 and more back as integers and ``-0.0`` back as ``0.0``, and no
+database can encode a lone surrogate as UTF-8; event times run from year
+1000 (MySQL's DATETIME) to 9999. A value one of them cannot keep is refused
+here, before any SQL and on every database alike, so that what one database
+accepted can later be copied to any other, and the caller gets a
 `adk_store.errors.UnstorableValueError` naming the offending path
 instead of a driver error.
 
@@ -33,7 +34,7 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from adk_store.errors import UnstorableValueError
-from adk_store.records import TEMP_PREFIX
+from adk_store.records import TEMP_PREFIX, is_storable_time
 
 # Objects and arrays a stored JSON document may nest (MariaDB's limit; MySQL
 # allows 100 and PostgreSQL more).
@@ -108,7 +109,10 @@ def check_state(state: object) -> None:
 
 
 def check_event(event: Event) -> None:
-    """Refuse an event that cannot be stored exactly: its fields and its state change."""
+    """Refuse an event that cannot be stored exactly: its time, its fields and its state change."""
+    problem = _time_problem(event.timestamp)
+    if problem:
+        raise UnstorableValueError(f"Cannot store event.timestamp: it {problem}")
     try:
         _walk_model(event, 1, as_state=False)
     except _Refusal as refusal:
@@ -150,8 +154,11 @@ def _walk(value: Any, depth: int, as_state: bool) -> None:
         if not MIN_EXACT_INT <= value <= MAX_EXACT_INT:
             raise _Refusal(_int_problem(value))
     elif kind is float:
-        # False for NaN too, so one comparison covers NaN, infinities and size.
-        if not -MAX_EXACT_FLOAT_MAGNITUDE < value < MAX_EXACT_FLOAT_MAGNITUDE:
+        # False for NaN too, so one comparison covers NaN, infinities and size;
+        # only a zero needs its sign looked at.
+        if not -MAX_EXACT_FLOAT_MAGNITUDE < value < MAX_EXACT_FLOAT_MAGNITUDE or (
+            value == 0.0 and math.copysign(1.0, value) < 0.0
+        ):
             raise _Refusal(_float_problem(value))
     elif kind is dict:
         _walk_mapping(value, depth + 1, as_state)
@@ -276,11 +283,39 @@ def _float_problem(value: float) -> str:
             f"is {value}, which JSON cannot represent (PostgreSQL and MySQL refuse it), so "
             "adk-store refuses it on every database. Store None, or a string such as 'inf'."
         )
+    if value == 0.0:
+        return (
+            "is -0.0: PostgreSQL keeps no sign on zero and gives it back as 0.0, so adk-store "
+            "refuses it on every database. Store 0.0, or a string such as '-0.0' if the sign "
+            "matters."
+        )
     return (
         f"is the float {value!r}: PostgreSQL gives floats of magnitude "
         f"{MAX_EXACT_FLOAT_MAGNITUDE:g} and more back as integers, so adk-store refuses them "
         "on every database. Store it as a string, or as an int if it is a whole number "
         "that fits in 64 bits."
+    )
+
+
+def _time_problem(timestamp: object) -> str | None:
+    """Why an event time cannot be stored, or None if it can.
+
+    Checked before the time becomes a datetime, which would raise a bare
+    ``ValueError`` or ``OverflowError`` past year 9999.
+    """
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
+        return f"is {type(timestamp).__name__}, not seconds since the Unix epoch."
+    if is_storable_time(timestamp):
+        return None
+    if math.isnan(timestamp):
+        reason = "is NaN, which is no time"
+    elif timestamp > 0:
+        reason = f"is {timestamp!r}: after 9999-12-31 23:59:59.999999 UTC, the last time there is"
+    else:
+        reason = f"is {timestamp!r}: before 1000-01-01 UTC, where MySQL's DATETIME starts"
+    return (
+        f"{reason}. adk-store stores event times from 1000-01-01 to 9999-12-31 UTC on every "
+        "database. Give the time in seconds since the Unix epoch, as time.time() does."
     )
 
 

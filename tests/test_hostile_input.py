@@ -43,6 +43,9 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 LARGEST_EXACT_FLOAT = math.nextafter(1e16, 0)
 SMALLEST_FLOAT = math.nextafter(0, 1)
 PROPERTY_BACKENDS = [b for b in ("sqlite-file", "postgresql", "mysql-aiomysql") if b in BACKENDS]
+# Event times run from the start of year 1000 up to, not including, year 10000.
+YEAR_1000 = -30610224000.0
+YEAR_10000 = 253402300800.0
 PASSWORD = "s3cr@t:pw/#?"
 PASSWORD_IN_URL = "s3cr%40t%3Apw%2F%23%3F"
 
@@ -59,6 +62,9 @@ def _same(stored: Any, given_value: Any) -> bool:
     """Equal, with the same JSON types all the way down (a float must not come back an int)."""
     if type(stored) is not type(given_value):
         return False
+    if isinstance(given_value, float):
+        # -0.0 == 0.0: the sign of zero is compared on its own.
+        return stored == given_value and math.copysign(1, stored) == math.copysign(1, given_value)
     if isinstance(given_value, dict):
         return stored.keys() == given_value.keys() and all(
             _same(stored[key], given_value[key]) for key in given_value
@@ -87,6 +93,7 @@ UNSTORABLE_VALUES: list[tuple[str, Any, str]] = [
     ("integer below 64 bits", INT64_MIN - 1, "64-bit range"),
     ("float of 1e16", 1e16, "back as integers"),
     ("huge float", -1.7976931348623157e308, "back as integers"),
+    ("negative zero", -0.0, "is -0.0"),
     ("NUL in text", "before\x00after", "NUL character"),
     ("lone surrogate", "emoji half \ud83d", "lone surrogate"),
     ("NUL in a key", {"key\x00": 1}, "has a key 'key\\x00' that contains the NUL"),
@@ -162,6 +169,12 @@ UNSTORABLE_EVENTS: list[tuple[Event, str]] = [
     (_event_with(custom_metadata={"score": float("nan")}), r"custom_metadata\['score'\].*NaN"),
     (_call_event({"limit": float("inf")}), r"function_call\.args\['limit'\].*is inf"),
     (_call_event({"id": 2**64}), r"function_call\.args\['id'\].*64-bit"),
+    (_call_event({"offset": -0.0}), r"function_call\.args\['offset'\].*is -0\.0"),
+    (_event_with(timestamp=YEAR_10000), r"event\.timestamp.*after 9999-12-31"),
+    (_event_with(timestamp=1e12), r"event\.timestamp.*after 9999-12-31"),
+    (_event_with(timestamp=-1e12), r"event\.timestamp.*before 1000-01-01"),
+    (_event_with(timestamp=YEAR_1000 - 1), r"event\.timestamp.*before 1000-01-01"),
+    (_event_with(timestamp=math.nan), r"event\.timestamp.*is NaN"),
     (_call_event({"deep": _nested(40)}), r"function_call\.args\['deep'\].*31 levels"),
     (_event_with(error_message="boom\x00"), r"event\.error_message.*NUL"),
     (
@@ -243,6 +256,23 @@ async def test_values_at_the_limits_round_trip_exactly(
     assert _same(stored.events[0].custom_metadata, EDGE_STATE)
     user_state = await service.get_user_state(app_name=APP, user_id=USER)
     assert _same(user_state, EDGE_STATE)
+
+
+async def test_event_times_at_the_limits_round_trip(
+    database: Database, service: SqlSessionService
+) -> None:
+    latest = math.nextafter(YEAR_10000, 0)
+    session = await service.create_session(app_name=APP, user_id=USER, session_id="late")
+    earliest = await service.create_session(app_name=APP, user_id=USER, session_id="early")
+    await service.append_event(earliest, make_event("first second", timestamp=YEAR_1000))
+    for timestamp in (YEAR_1000, latest):
+        await service.append_event(session, make_event(timestamp=timestamp))
+    stored = await _get(service, session)
+    assert [e.timestamp for e in stored.events] == [YEAR_1000, latest]
+    assert (await _get(service, earliest)).last_update_time == YEAR_1000
+    # A session last updated at the first storable time is still on the first page.
+    page = await service.list_sessions_page(app_name=APP, user_id=USER)
+    assert [s.id for s in page.sessions] == ["early", "late"]
 
 
 async def test_unicode_ids_at_their_limits_round_trip(
@@ -431,6 +461,9 @@ def test_table_prefixes_that_try_injection_are_refused(prefix: Any, tmp_path: An
         *(name for name in INJECTED_NAMES if name is not None and name != "a" * 25),
         "a" * 64,
         "pg_catalog",
+        "pg_toast",
+        "pg_temp_3",
+        "information_schema",
         "public; DROP SCHEMA x",
     ],
 )
@@ -477,6 +510,7 @@ def test_any_schema_name_is_plain_or_refused(name: str) -> None:
         return
     assert name.isascii() and name.isidentifier() and name == name.lower()
     assert 1 <= len(name) <= 63 and not name.startswith("pg_")
+    assert name != "information_schema"
 
 
 def _assert_no_password(exc: BaseException) -> None:
@@ -600,7 +634,8 @@ def _must_refuse(value: Any) -> bool:
     if isinstance(value, int):
         return not INT64_MIN <= value <= INT64_MAX
     if isinstance(value, float):
-        return math.isnan(value) or abs(value) >= 1e16
+        negative_zero = value == 0 and math.copysign(1, value) < 0
+        return math.isnan(value) or abs(value) >= 1e16 or negative_zero
     if isinstance(value, dict):
         return any(_bad_text(k) or _must_refuse(v) for k, v in value.items())
     return any(_must_refuse(item) for item in value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -145,7 +146,7 @@ async def test_session_ids_are_stripped_and_blank_ones_generated(
 # -- GetSessionConfig --------------------------------------------------------------------
 
 
-async def _session_with_events(service: SqlSessionService, timestamps: list[float]) -> Session:
+async def _session_with_events(service: BaseSessionService, timestamps: list[float]) -> Session:
     session = await _new(service)
     for index, timestamp in enumerate(timestamps):
         await service.append_event(session, make_event(f"e{index}", timestamp=timestamp))
@@ -187,6 +188,42 @@ async def test_after_timestamp_is_inclusive(service: SqlSessionService) -> None:
     assert [e.timestamp for e in both.events] == [30.125, 40.0]
     none = await _get(service, session, GetSessionConfig(after_timestamp=41.0))
     assert none.events == []
+
+
+# Read options past any time or count a session can hold, and what ADK's
+# in-memory service returns for each: nothing is later than 1e20 or infinity,
+# everything is later than -1e12 (and than NaN, which no time is less than),
+# and every event is among the newest 10**19.
+ALL_THREE = [10.0, 20.0, 30.0]
+OUT_OF_RANGE_READS: list[tuple[dict[str, Any], list[float]]] = [
+    ({"after_timestamp": 1e20}, []),
+    ({"after_timestamp": math.inf}, []),
+    ({"after_timestamp": 253402300800.0}, []),  # 10000-01-01
+    ({"after_timestamp": -math.inf}, ALL_THREE),
+    ({"after_timestamp": -1e12}, ALL_THREE),
+    ({"after_timestamp": -30610224001.0}, ALL_THREE),  # just before 1000-01-01
+    ({"after_timestamp": math.nan}, ALL_THREE),
+    ({"num_recent_events": 10**19}, ALL_THREE),
+    ({"num_recent_events": 2**63}, ALL_THREE),
+    ({"num_recent_events": 2**63 - 1}, ALL_THREE),
+    ({"num_recent_events": 2**64}, ALL_THREE),
+    ({"after_timestamp": 1e20, "num_recent_events": 10**19}, []),
+    ({"after_timestamp": -1e12, "num_recent_events": 2**63}, ALL_THREE),
+    ({"after_timestamp": math.nan, "num_recent_events": 2}, [20.0, 30.0]),
+]
+
+
+async def test_read_options_beyond_any_time_or_count_answer_like_in_memory(
+    service: SqlSessionService,
+) -> None:
+    in_memory = InMemorySessionService()
+    stored = await _session_with_events(service, ALL_THREE)
+    reference = await _session_with_events(in_memory, ALL_THREE)
+    for options, expected in OUT_OF_RANGE_READS:
+        config = GetSessionConfig(**options)
+        for reader, session in ((in_memory, reference), (service, stored)):
+            fetched = await _get(reader, session, config)
+            assert [e.timestamp for e in fetched.events] == expected, (reader, options)
 
 
 async def test_timestamp_ties_are_ordered_by_event_id(service: SqlSessionService) -> None:
@@ -658,8 +695,9 @@ DIVERGENCES = {
         "in-memory keeps the float"
     ),
     "values_some_database_cannot_store": (
-        "NaN, NUL, lone surrogates and huge integers are refused with UnstorableValueError, "
-        "so data can move between databases; in-memory keeps them"
+        "NaN, -0.0, NUL, lone surrogates, huge integers and event times outside the years "
+        "1000 to 9999 are refused with UnstorableValueError, so data can move between "
+        "databases; in-memory keeps them"
     ),
     "state_values_without_json_form": (
         "converted to JSON with a warning, as ADK's database services do; "
@@ -678,7 +716,16 @@ DESIGN_DOC = Path(__file__).resolve().parents[1] / "docs" / "design.md"
 DIVERGENCE_SECTION = "## Where adk-store differs from ADK's in-memory service"
 # Refusals a scenario records instead of raising: ADK's and ValueError.
 REFUSALS = (AlreadyExistsError, SessionNotFoundError, StaleSessionError, ValueError)
-UNSTORABLE_VALUES: tuple[object, ...] = ("a\x00b", float("nan"), float("inf"), "\ud800", 2**70)
+UNSTORABLE_VALUES: tuple[object, ...] = (
+    "a\x00b",
+    float("nan"),
+    float("inf"),
+    -0.0,
+    "\ud800",
+    2**70,
+)
+# Event times before 1000-01-01 and from 10000-01-01 on.
+UNSTORABLE_TIMES = (-30610224001.0, 253402300800.0, -1e12)
 
 Outcome = tuple[Any, ...]
 
@@ -729,7 +776,12 @@ async def _sub_microsecond_time(service: BaseSessionService) -> Outcome:
 
 async def _unstorable_values(service: BaseSessionService) -> Outcome:
     refusals = [await _refusal(_new(service, state={"k": value})) for value in UNSTORABLE_VALUES]
-    return refusals, len((await service.list_sessions(app_name=APP)).sessions)
+    session = await _new(service)
+    for timestamp in UNSTORABLE_TIMES:
+        event = make_event(timestamp=timestamp)
+        refusals.append(await _refusal(service.append_event(session, event)))
+    stored = await _get(service, session)
+    return refusals, len((await service.list_sessions(app_name=APP)).sessions), len(stored.events)
 
 
 async def _non_json_value(service: BaseSessionService) -> Outcome:
@@ -804,11 +856,15 @@ async def test_divergence_times_read_back_to_the_microsecond(service: SqlSession
 
 
 async def test_divergence_values_some_database_cannot_store(service: SqlSessionService) -> None:
-    count = len(UNSTORABLE_VALUES)
-    assert await _unstorable_values(InMemorySessionService()) == ([None] * count, count)
-    refusals, stored = await _unstorable_values(service)
+    values, times = len(UNSTORABLE_VALUES), len(UNSTORABLE_TIMES)
+    assert await _unstorable_values(InMemorySessionService()) == (
+        [None] * (values + times),
+        values + 1,
+        times,
+    )
+    refusals, sessions, events = await _unstorable_values(service)
     assert all(r is not None and issubclass(r, UnstorableValueError) for r in refusals), refusals
-    assert stored == 0
+    assert (sessions, events) == (1, 0)
 
 
 async def test_divergence_state_values_without_json_form(service: SqlSessionService) -> None:

@@ -171,6 +171,12 @@ def resolve_url(url: URL | str | None = None) -> URL:
     if url is None:
         url = os.environ.get(URL_ENV) or f"sqlite+aiosqlite:///{default_database_path()}"
     if isinstance(url, str):
+        if _has_unencoded_at(url):
+            raise StoreConfigurationError(
+                f"The database URL {redact(url)} has an '@' in its user name or password: "
+                "SQLAlchemy would take what follows it as the host. Write each '@' there "
+                "as %40 (for example app:p%40ss@db.example.com)."
+            )
         try:
             url = make_url(url)
         except (ArgumentError, ValueError):
@@ -207,6 +213,13 @@ def migrates_by_default(given: URL | str | None, resolved: URL) -> bool:
     """
     embedded_default = given is None and not os.environ.get(URL_ENV)
     return embedded_default or is_sqlite_memory(resolved)
+
+
+def _has_unencoded_at(text: str) -> bool:
+    """Whether the part before the host (user and password) holds an '@' of its own."""
+    _, separator, rest = text.partition("://")
+    authority_end = rest.rfind("@")
+    return bool(separator) and "@" in rest[: max(authority_end, 0)]
 
 
 @asynccontextmanager

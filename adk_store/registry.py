@@ -22,18 +22,20 @@ except in an in-memory SQLite database, which nothing else could prepare.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import URL
 
-from adk_store.dialects.sqlite import is_sqlite, is_sqlite_memory
+from adk_store.dialects.sqlite import is_sqlite, is_sqlite_memory, missing_sqlite_file
 from adk_store.engine import _ASYNC_DRIVERS, redact, resolve_url
-from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
+from adk_store.errors import AdkStoreError, SchemaNotReadyError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
 from adk_store.service import SqlSessionService
 
@@ -49,6 +51,7 @@ TABLE_PREFIX_ENV = "ADK_STORE_TABLE_PREFIX"
 AUTO_MIGRATE_ENV = "ADK_STORE_AUTO_MIGRATE"
 
 _FLAG = TypeAdapter(bool)
+logger = logging.getLogger(__name__)
 
 
 def session_service_schemes() -> tuple[str, ...]:
@@ -146,7 +149,11 @@ class RegistrySessionService(SqlSessionService):
     The schema is checked, or with ``auto_migrate`` upgraded, while the
     service is built, before the server accepts requests: a database without
     tables stops ``adk api_server`` at startup with the command to run,
-    instead of failing every request with the same error.
+    instead of failing every request with the same error. That command is
+    logged as an error before the exception rises through ADK's CLI, so it
+    is among the first lines the operator sees, not below a long traceback.
+    A SQLite file that does not exist is not created without
+    ``auto_migrate``.
     """
 
     def __init__(
@@ -176,17 +183,53 @@ class RegistrySessionService(SqlSessionService):
 
     async def _prepare_schema(self) -> None:
         try:
-            await self.store.ensure_ready()
-        except SchemaNotReadyError as exc:
-            raise SchemaNotReadyError(
-                f"{exc} Under adk web or adk api_server, add {AUTO_MIGRATE_PARAMETER}=true to "
-                f"the query of --session_service_uri or set {AUTO_MIGRATE_ENV}=1 to let the "
-                "server create or upgrade the tables itself."
-            ) from None
+            with _alembic_quiet(not self.store.auto_migrate):
+                await self._check_or_upgrade()
+        except AdkStoreError as exc:
+            logger.error("adk-store cannot serve sessions: %s", exc)
+            raise
         finally:
             # Pooled connections belong to this temporary loop; the server's
             # loop opens its own.
             await self.store.engine.dispose()
+
+    async def _check_or_upgrade(self) -> None:
+        url = self.store.engine.url
+        missing = missing_sqlite_file(url)
+        if missing is not None and not self.store.auto_migrate:
+            raise SchemaNotReadyError(
+                f"The SQLite file {missing} does not exist (nothing was created). Check the "
+                f"path, or create it: adk-store db upgrade --url '{redact(url)}' "
+                f"{self.store.layout.describe()}.{_SERVER_FIX}"
+            )
+        try:
+            await self.store.ensure_ready()
+        except SchemaNotReadyError as exc:
+            raise SchemaNotReadyError(f"{exc}{_SERVER_FIX}") from None
+
+
+_SERVER_FIX = (
+    f" Under adk web or adk api_server, add {AUTO_MIGRATE_PARAMETER}=true to the query of "
+    f"--session_service_uri or set {AUTO_MIGRATE_ENV}=1 to let the server create or upgrade "
+    "the tables itself."
+)
+
+
+@contextmanager
+def _alembic_quiet(quiet: bool) -> Iterator[None]:
+    """Hold back Alembic's INFO lines while only checking the schema.
+
+    Under ADK's logging they come before any error, and a check has nothing
+    to report; an upgrade's lines ("Running upgrade ...") are kept.
+    """
+    alembic_logger = logging.getLogger("alembic")
+    level = alembic_logger.level
+    if quiet:
+        alembic_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        alembic_logger.setLevel(level)
 
 
 def _run_on_own_loop(action: Callable[[], Coroutine[Any, Any, None]]) -> None:

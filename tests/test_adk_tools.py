@@ -52,6 +52,8 @@ SERVICES_PY = "from adk_store import register_session_services\n\nregister_sessi
 # What ADK's DatabaseSessionService and SqliteSessionService create.
 ADK_TABLES = {"sessions", "events", "app_states", "user_states", "adk_internal_metadata"}
 SERVER_START_LIMIT_S = 60
+# ADK logs which services it uses before it builds ours; the fix must come next.
+FIRST_LINES = 4
 
 
 def _selected(*server_backends: str) -> bool:
@@ -306,32 +308,73 @@ async def test_api_server_on_postgresql_registered_by_services_py(
     assert_one_turn_stored(await stored_rows(url, "web_", "bob", "s-2"), read, "web_")
 
 
-@pytest.mark.skipif(not HAS_POSTGRES, reason="no PostgreSQL backend selected")
-async def test_api_server_refuses_to_start_on_a_database_without_tables(
-    tmp_path: Path, postgres: PostgresServer
-) -> None:
-    """No tables, no auto_migrate: startup stops, says what to run, and creates nothing."""
-    url = postgres.url(postgres.create_database(f"adk_tools_empty_{os.getpid()}"))
-    # Trust authentication accepts any password: this one must not be printed.
-    with_password = url.replace("postgres@", "postgres:s3cret-pw@")
-    agents = write_agents_dir(tmp_path, services_py=True)
-    log = tmp_path / "refused.log"
+async def refused_start(agents: Path, uri: str) -> list[str]:
+    """What `adk api_server` prints when it stops at startup, line by line."""
+    log = agents.parent / "refused.log"
     with log.open("wb") as sink:
         finished = await asyncio.to_thread(
             subprocess.run,
-            _command(agents, with_password, free_port()),
+            _command(agents, uri, free_port()),
             stdout=sink,
             stderr=subprocess.STDOUT,
-            cwd=tmp_path,
+            cwd=agents.parent,
             timeout=SERVER_START_LIMIT_S,
         )
     output = log.read_text(errors="replace")
     assert finished.returncode != 0, output[-3000:]
-    assert "has no adk-store tables" in output
-    assert "adk-store db upgrade --url 'postgresql+asyncpg://postgres:***@" in output
-    assert "auto_migrate=true" in output
-    assert "s3cret-pw" not in output
+    return output.splitlines()
+
+
+def first_lines_say(lines: list[str], *fragments: str) -> None:
+    """One of the first lines names every fragment: the fix, not a traceback, comes first."""
+    assert any(all(f in line for f in fragments) for line in lines[:FIRST_LINES]), "\n".join(
+        lines[: FIRST_LINES + 2]
+    )
+
+
+@pytest.mark.skipif(not HAS_POSTGRES, reason="no PostgreSQL backend selected")
+async def test_api_server_refuses_to_start_on_a_database_without_tables(
+    tmp_path: Path, postgres: PostgresServer
+) -> None:
+    """No tables, no auto_migrate: startup stops, says what to run first, and creates nothing."""
+    url = postgres.url(postgres.create_database(f"adk_tools_empty_{os.getpid()}"))
+    # Trust authentication accepts any password: this one must not be printed.
+    with_password = url.replace("postgres@", "postgres:s3cret-pw@")
+    lines = await refused_start(write_agents_dir(tmp_path, services_py=True), with_password)
+    first_lines_say(
+        lines,
+        "has no adk-store tables",
+        "adk-store db upgrade --url 'postgresql+asyncpg://postgres:***@",
+        "auto_migrate=true",
+    )
+    assert not any("s3cret-pw" in line for line in lines)
     assert await _tables(url) == set()
+
+
+async def test_api_server_on_an_empty_or_missing_sqlite_file_says_what_to_run_first(
+    tmp_path: Path,
+) -> None:
+    agents = write_agents_dir(tmp_path, services_py=True)
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    lines = await refused_start(agents, f"sqlite+aiosqlite:///{empty}")
+    first_lines_say(
+        lines,
+        "ERROR",
+        "has no adk-store tables",
+        f"adk-store db upgrade --url 'sqlite+aiosqlite:///{empty}' --table-prefix adk_",
+        "auto_migrate=true",
+    )
+
+    missing = tmp_path / "no" / "sessions.db"
+    lines = await refused_start(agents, f"sqlite+aiosqlite:///{missing}")
+    first_lines_say(
+        lines,
+        f"The SQLite file {missing} does not exist",
+        f"adk-store db upgrade --url 'sqlite+aiosqlite:///{missing}'",
+        "auto_migrate=true",
+    )
+    assert not (tmp_path / "no").exists()
 
 
 # -- the registry, in process ----------------------------------------------
@@ -483,14 +526,20 @@ async def test_session_db_kwargs_reach_the_service(
     assert "kw_sessions" in await _tables(f"sqlite+aiosqlite:///{tmp_path / 'kw.db'}")
 
 
-async def test_missing_tables_are_reported_with_both_fixes(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+@pytest.mark.parametrize("exists", [True, False], ids=["empty file", "no file"])
+async def test_missing_tables_are_reported_with_both_fixes(exists: bool, tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    if exists:
+        path.touch()
+    url = f"sqlite+aiosqlite:///{path}"
     with pytest.raises(SchemaNotReadyError) as refused:
         RegistrySessionService(url, table_prefix="t1_")
     message = str(refused.value)
     assert f"adk-store db upgrade --url '{url}' --table-prefix t1_" in message
     assert "auto_migrate=true" in message and AUTO_MIGRATE_ENV in message
-    assert await _tables(url) == set()
+    assert path.exists() == exists
+    if exists:
+        assert await _tables(url) == set()
 
 
 # -- URI parsing -------------------------------------------------------------

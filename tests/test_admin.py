@@ -285,6 +285,32 @@ async def test_prune_deletes_exactly_the_old_sessions_and_their_events(
     assert await stored_sessions(filled) == everything - gone - {("blog", "carol", "b-old")}
 
 
+async def test_a_prune_of_more_than_a_handful_asks_first(
+    filled: SqlSessionService, shared_database: Database
+) -> None:
+    url = ("--url", shared_database.url)
+    for number in range(7):
+        await add_session(filled, "[beta]", "u", f"old{number}", age_days=40, events=2)
+    everything = await stored_sessions(filled)
+    prune = ("prune", *url, "--older-than", "30d", "--app", "[beta]")
+
+    # No terminal to ask in (cron, a pipe): refused, saying what would go.
+    refused = await cli(*prune)
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert refused.stderr.count("\n") == 1, refused.stderr
+    assert "This deletes 7 sessions of app [beta] and 14 events" in refused.stderr
+    assert "add --yes to go ahead" in refused.stderr
+    assert await stored_sessions(filled) == everything
+    dry = output_json(await cli(*prune, "--dry-run", "--json"))
+    assert (dry["sessions"], dry["events"]) == (7, 14)
+    assert await stored_sessions(filled) == everything
+
+    done = output_json(await cli(*prune, "--yes", "--json"))
+    assert (done["dry_run"], done["sessions"], done["events"]) == (False, 7, 14)
+    assert await stored_sessions(filled) == set()
+
+
 async def test_a_session_appended_to_after_it_was_chosen_is_kept(
     filled: SqlSessionService,
 ) -> None:
@@ -451,6 +477,7 @@ def test_durations(text: str, expected: timedelta) -> None:
 async def test_a_database_without_tables_is_reported_not_created(
     command: tuple[str, ...], tmp_path: Path
 ) -> None:
+    (tmp_path / "empty.db").touch()
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     result = await cli(*command, "--url", url)
     assert result.exit_code == 1, result.output

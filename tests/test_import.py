@@ -384,13 +384,16 @@ def test_in_place_import_then_a_rerun_writes_nothing(sqlite_source: Path) -> Non
 
     code, output = invoke("import", "--from", str(sqlite_source))
     assert code == 0, output
-    assert "Wrote 0 sessions (0 events), 0 app state and 0 user state rows." in output
-    assert "Already in the destination, skipped: 3 sessions, 3 state rows." in output
+    assert (
+        "Nothing written: 3 sessions and 3 state rows are already present in the destination."
+        in output
+    )
+    assert "Wrote" not in output
     assert table_counts(sqlite_source) == first
 
 
 def test_dry_run_writes_nothing(sqlite_source: Path, tmp_path: Path) -> None:
-    destination = tmp_path / "store.db"
+    destination = tmp_path / "new" / "store.db"
     before = table_counts(sqlite_source)
 
     code, output = invoke(
@@ -398,17 +401,23 @@ def test_dry_run_writes_nothing(sqlite_source: Path, tmp_path: Path) -> None:
     )
 
     assert code == 0, output
+    assert f"The destination file {destination} does not exist" in output
     assert "a real run needs --migrate" in output
     assert "Would write 3 sessions (7 events), 1 app state and 2 user state rows." in output
     assert "Dry run: nothing was written." in output
-    assert table_counts(destination) == {}
+    assert not (tmp_path / "new").exists()
     assert table_counts(sqlite_source) == before
 
 
 def test_destination_must_be_migrated_or_say_so(sqlite_source: Path, tmp_path: Path) -> None:
-    code, output = invoke(
-        "import", "--from", str(sqlite_source), "--to", sqlite_url(tmp_path / "store.db")
-    )
+    destination = tmp_path / "store.db"
+    code, output = invoke("import", "--from", str(sqlite_source), "--to", sqlite_url(destination))
+    assert code == 1
+    assert f"--to: no such file: {destination}." in output and "add --migrate" in output
+    assert not destination.exists()
+
+    destination.touch()
+    code, output = invoke("import", "--from", str(sqlite_source), "--to", sqlite_url(destination))
     assert code == 1
     assert "has no adk-store tables" in output and "add --migrate" in output
 

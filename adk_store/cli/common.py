@@ -1,22 +1,33 @@
-"""What every ``adk-store`` command shares: options, consoles and error handling."""
+"""What every ``adk-store`` command shares: options, consoles, confirmation and error handling."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Coroutine
+import sys
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
+from typer import _click as click
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
-from adk_store.engine import URL_ENV, create_engine, describe_error
-from adk_store.errors import SchemaNotReadyError, StoreConfigurationError, StoreConnectionError
+from adk_store.cli.output import one_line
+from adk_store.dialects.sqlite import missing_sqlite_file
+from adk_store.engine import URL_ENV, create_engine, describe_error, redact, resolve_url
+from adk_store.errors import (
+    AdkStoreError,
+    SchemaNotReadyError,
+    StoreConfigurationError,
+    StoreConnectionError,
+)
 from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.store import SessionStore
 
@@ -80,21 +91,94 @@ def layout_of(table_prefix: str, schema: str | None, owner_column: str | None) -
         raise typer.BadParameter(str(exc)) from None
 
 
+YesOption = Annotated[
+    bool,
+    typer.Option(
+        "--yes",
+        "-y",
+        help="Go ahead without asking. Without a terminal to ask in (cron, CI, a pipe), "
+        "the command refuses to delete data unless given --yes.",
+    ),
+]
+DebugOption = Annotated[
+    bool,
+    typer.Option(
+        "--debug", help="On an unexpected error, show its full traceback instead of one line."
+    ),
+]
+
 T = TypeVar("T")
+_ARGUMENTS = "adk_store.arguments"
+
+
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    """End the command with ``message`` as its one error line on stderr.
+
+    Printed as plain text, never markup: messages carry URLs, file paths and
+    driver text, whose ``[...]`` (a pip extra, a bracketed directory) a
+    console would take for a style and drop.
+    """
+    errors.print(Text.assemble(("error:", "red"), " ", one_line(message)))
+    raise typer.Exit(code)
+
+
+def confirm_loss(loss: str, *, yes: bool) -> None:
+    """Go on only if the person running the command agreed to lose what ``loss`` says.
+
+    In a terminal the command asks, after saying what will go. Anywhere else
+    (cron, CI, a pipe) nobody can answer, so it refuses unless ``--yes`` was
+    given: a script never deletes data because an option was left out.
+    """
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(
+            f"{loss} Nothing was changed: there is no terminal to confirm in; "
+            "add --yes to go ahead."
+        )
+    errors.print(Text(loss))
+    if not typer.confirm("Go ahead?", default=False, err=True):
+        fail("Cancelled; nothing was changed.")
+
+
+def require_database(url: str | URL | None) -> None:
+    """Refuse a SQLite file that does not exist, before anything opens it.
+
+    Opening one creates it, empty (and adk-store its directory), so a
+    mistyped path would leave files behind and be reported as a database
+    without tables. Only what creates tables may create the file: ``db
+    upgrade``, ``--migrate`` and a service with ``auto_migrate``.
+    """
+    resolved = resolve_url(url)
+    path = missing_sqlite_file(resolved)
+    if path is not None:
+        raise StoreConfigurationError(
+            f"no such file: {path}. Nothing was created: check the path, or create the "
+            f"database with 'adk-store db upgrade --url {redact(resolved)}'."
+        )
 
 
 def run_reporting_errors(
-    action: Callable[[], Coroutine[Any, Any, T]], *urls: str | URL | None
+    action: Callable[[], Coroutine[Any, Any, T]],
+    *urls: str | URL | None,
+    expected: tuple[type[Exception], ...] = (),
 ) -> T:
     """Run a coroutine, turning expected failures into one clear line.
 
     A driver's message is shown with the password of each URL masked: the
     ``urls`` given, ``ADK_STORE_URL``, and the URL of every engine that
     connected during the run, whichever module opened it (see
-    `adk_store.engine.describe_error`). It is printed as plain text: driver
-    messages hold brackets that are not markup.
+    `adk_store.engine.describe_error`). ``expected`` are further errors
+    whose message is shown as it is. Any other error is left to
+    `ReportingGroup`, which reports it in one line too.
     """
     in_use: set[str | URL] = {url for url in (*urls, os.environ.get(URL_ENV)) if url}
+    known: tuple[type[Exception], ...] = (
+        StoreConfigurationError,
+        SchemaNotReadyError,
+        StoreConnectionError,
+        *expected,
+    )
 
     def note(connection: Connection) -> None:
         in_use.add(connection.engine.url)
@@ -102,19 +186,22 @@ def run_reporting_errors(
     event.listen(Engine, "engine_connect", note)
     try:
         return asyncio.run(action())
-    except (StoreConfigurationError, SchemaNotReadyError, StoreConnectionError) as exc:
-        errors.print(f"[red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(1) from None
+    except known as exc:
+        fail(str(exc))
     except (DBAPIError, OSError) as exc:
-        described = describe_error(exc, *in_use)
-        errors.print(f"[red]error:[/] database operation failed: {escape(described)}")
-        raise typer.Exit(1) from None
+        fail(f"database operation failed: {describe_error(exc, *in_use)}")
     finally:
         event.remove(Engine, "engine_connect", note)
 
 
-def on_engine(url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]]) -> T:
+def on_engine(
+    url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]], *, creates: bool = False
+) -> T:
+    """Run ``action`` on an engine for ``url``, which must exist unless ``action`` creates it."""
+
     async def run() -> T:
+        if not creates:
+            require_database(url)
         engine = create_engine(url)
         try:
             return await action(engine)
@@ -122,6 +209,49 @@ def on_engine(url: str | None, action: Callable[[Any], Coroutine[Any, Any, T]]) 
             await engine.dispose()
 
     return run_reporting_errors(run, url)
+
+
+class ReportingGroup(TyperGroup):
+    """The ``adk-store`` command group: every unexpected failure is one line on stderr.
+
+    Errors the commands expect are reported where they happen, with the fix;
+    anything else (a bug, a library's own error) still names its type and
+    message, password masked, in one line, with exit code 1. ``--debug``
+    shows the traceback instead.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Kept for masking: the URLs given on the command line may hold passwords.
+        ctx.meta[_ARGUMENTS] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (TyperException, typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            if isinstance(exc, AdkStoreError):
+                fail(str(exc))
+            urls = _urls_in(ctx.meta.get(_ARGUMENTS, ()))
+            described = (
+                describe_error(exc, *urls, os.environ.get(URL_ENV))
+                if str(exc)
+                else f"{type(exc).__name__}, without a message."
+            )
+            fail(f"{described} Run 'adk-store --debug ...' for the traceback.")
+
+
+def _urls_in(arguments: Sequence[str]) -> list[str]:
+    """The command-line arguments that are URLs, including ``--url=...`` forms."""
+    found = []
+    for argument in arguments:
+        value = argument.partition("=")[2] if argument.startswith("--") else argument
+        if "://" in value:
+            found.append(value)
+    return found
 
 
 @dataclass(frozen=True)
@@ -144,7 +274,15 @@ class StoreTarget:
         """The target the options name, or a usage error saying what is wrong with them."""
         return cls(url, layout_of(table_prefix, schema, owner_column), owner)
 
-    def open(self, *, auto_migrate: bool = False) -> SessionStore:
+    def open(self, *, auto_migrate: bool = False, missing_ok: bool = False) -> SessionStore:
+        """The store, which never migrates unless asked to.
+
+        A SQLite file that does not exist is refused unless ``auto_migrate``
+        will create it, or ``missing_ok`` says the caller deals with it before
+        connecting (a transfer's dry run counts a new destination as empty).
+        """
+        if not (auto_migrate or missing_ok):
+            require_database(self.url)
         return SessionStore.from_url(
             self.url,
             layout=self.layout,

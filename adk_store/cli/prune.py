@@ -3,7 +3,8 @@
 Deletes go in short batches (see `adk_store.admin.prune`), so appends
 are never held up for long and a session that gets an event during the prune
 is kept. Progress goes to stderr; the summary (or its ``--json`` form) to
-stdout, for cron logs and scripts.
+stdout, for cron logs and scripts. A prune of more than a handful of sessions
+says what it will delete and asks first; a cron job says ``--yes``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from adk_store.cli.common import (
     SchemaOption,
     StoreTarget,
     UrlOption,
+    YesOption,
+    confirm_loss,
     console,
     errors,
 )
@@ -34,6 +37,9 @@ from adk_store.cli.output import iso_utc, print_json, utc_time
 from adk_store.cli.sessions import on_store
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.store import SessionStore
+
+UNASKED_SESSIONS = 5
+"""A prune of more sessions than this says what it deletes and asks first (or needs --yes)."""
 
 
 def _duration(text: str) -> timedelta:
@@ -72,14 +78,17 @@ def prune(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the summary as one JSON document.")
     ] = False,
+    yes: YesOption = False,
 ) -> None:
     """Delete sessions (and their events) last updated longer ago than --older-than.
 
     app: and user: state is shared by other sessions and is kept. With
-    --owner-column, only the --owner's sessions are considered.
+    --owner-column, only the --owner's sessions are considered. More than
+    5 sessions to delete: it says how many and asks first, or with no
+    terminal to ask in (cron) refuses unless given --yes.
     """
     target = StoreTarget.of(url, table_prefix, schema, owner_column, owner)
-    plan = PrunePlan(datetime.now(UTC) - older_than, app_name, batch_size, dry_run)
+    plan = PrunePlan(datetime.now(UTC) - older_than, app_name, batch_size, dry_run, yes)
     track = partial(_progress_bar, err=errors, hidden=json_output or not errors.is_terminal)
     summary = on_store(target, lambda store: prune_store(store, plan, track))
     render_prune(summary, console, as_json=json_output)
@@ -93,6 +102,7 @@ class PrunePlan:
     app_name: str | None
     batch_size: int
     dry_run: bool
+    confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,8 @@ async def prune_store(store: SessionStore, plan: PrunePlan, track: TrackProgress
     """Prune (or, dry, count) as ``plan`` says.
 
     A real prune first counts the sessions alone, so progress has a total
-    without paying for counting every session's events.
+    without paying for counting every session's events; only a prune that
+    must ask counts the events too, to say what will go.
     """
     if plan.dry_run:
         counted = await admin.count_prunable(store, cutoff=plan.cutoff, app_name=plan.app_name)
@@ -119,6 +130,9 @@ async def prune_store(store: SessionStore, plan: PrunePlan, track: TrackProgress
     expected = await admin.count_prunable(
         store, cutoff=plan.cutoff, app_name=plan.app_name, with_events=False
     )
+    if expected.sessions > UNASKED_SESSIONS and not plan.confirmed:
+        counted = await admin.count_prunable(store, cutoff=plan.cutoff, app_name=plan.app_name)
+        confirm_loss(f"This deletes {_what(PruneSummary(plan.app_name, counted))}.", yes=False)
     with track(expected.sessions) as advance:
         result = await admin.prune(
             store,
@@ -158,15 +172,22 @@ def render_prune(summary: PruneSummary, out: Console, *, as_json: bool) -> None:
             }
         )
         return
-    scope = "" if summary.app_name is None else f" of app {summary.app_name}"
     verb = "Would delete" if result.dry_run else "Deleted"
     out.print(
-        f"{verb} {_count(result.sessions, 'session')}{scope} and "
-        f"{_count(result.events, 'event')} (last activity before {utc_time(result.cutoff)} UTC)."
-        + (" Dry run: nothing was deleted." if result.dry_run else ""),
+        f"{verb} {_what(summary)}." + (" Dry run: nothing was deleted." if result.dry_run else ""),
         markup=False,
         highlight=False,
         soft_wrap=True,
+    )
+
+
+def _what(summary: PruneSummary) -> str:
+    """What a prune takes: "3 sessions of app shop and 6 events (last activity before ...)"."""
+    result = summary.result
+    scope = "" if summary.app_name is None else f" of app {summary.app_name}"
+    return (
+        f"{_count(result.sessions, 'session')}{scope} and {_count(result.events, 'event')} "
+        f"(last activity before {utc_time(result.cutoff)} UTC)"
     )
 
 

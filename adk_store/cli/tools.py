@@ -7,23 +7,50 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from adk_store.cli.common import UrlOption, console, errors, run_reporting_errors
-from adk_store.engine import redact, resolve_url
+from adk_store.cli.common import (
+    UrlOption,
+    console,
+    fail,
+    require_database,
+    run_reporting_errors,
+)
+from adk_store.engine import migrates_by_default, redact, resolve_url
+from adk_store.errors import SchemaNotReadyError
 
 
 def demo(
     url: UrlOption = None,
     turns: Annotated[int, typer.Option(min=1, max=10, help="New turns to run.")] = 2,
+    migrate: Annotated[
+        bool,
+        typer.Option(
+            "--migrate", help="Create or upgrade the tables at --url first (as db upgrade does)."
+        ),
+    ] = False,
 ) -> None:
-    """Run a scripted agent through ADK's Runner on the store, a few turns at a time."""
+    """Run a scripted agent through ADK's Runner on the store, a few turns at a time.
+
+    Without --url it uses the embedded SQLite file and creates its tables.
+    A database named by --url (or ADK_STORE_URL) is never changed behind
+    your back: create its tables first with 'adk-store db upgrade', or add
+    --migrate.
+    """
     from adk_store.demo import run_demo
     from adk_store.service import SqlSessionService
 
     async def run() -> None:
-        # The demo owns its database: creating the tables on first use is expected.
-        async with SqlSessionService(url, auto_migrate=True) as service:
-            console.print(f"Store: {redact(resolve_url(url))}")
+        creates = migrate or migrates_by_default(url, resolve_url(url))
+        if not creates:
+            require_database(url)
+        async with SqlSessionService(url, auto_migrate=creates) as service:
+            try:
+                await service.store.ensure_ready()
+            except SchemaNotReadyError as exc:
+                raise SchemaNotReadyError(f"{exc} Or add --migrate to this command.") from None
+            tables = " (its tables created or upgraded if needed)" if creates else ""
+            console.print(Text(f"Store: {redact(resolve_url(url))}{tables}"), soft_wrap=True)
             await run_demo(service, console, turns)
 
     run_reporting_errors(run)
@@ -54,11 +81,11 @@ def bench(
     starts no server. Exits with 1 when a write was lost.
     """
     if url is None:
-        errors.print(
-            "[red]error:[/] give --url (or ADK_STORE_URL): a running scratch database the run "
-            "may write to; it creates adk-store's tables there if missing."
+        fail(
+            "give --url (or ADK_STORE_URL): a running scratch database the run may write to; "
+            "it creates adk-store's tables there if missing.",
+            code=2,
         )
-        raise typer.Exit(2)
 
     async def measure() -> bool:
         from adk_store.bench import report, runner

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from adk_store.cli.common import UrlOption, console, errors, run_reporting_errors
+from adk_store.cli.common import UrlOption, console, fail, run_reporting_errors
 from adk_store.dialects.sqlite import is_sqlite_memory
 from adk_store.engine import resolve_url
 
@@ -59,17 +60,17 @@ def torture(
     Exits with 1 when a promise was broken.
     """
     if url is None:
-        errors.print(
-            "[red]error:[/] give --url (or ADK_STORE_URL): a scratch database the run may "
-            "write to; it creates adk-store's tables there if missing."
+        fail(
+            "give --url (or ADK_STORE_URL): a scratch database the run may write to; it "
+            "creates adk-store's tables there if missing.",
+            code=2,
         )
-        raise typer.Exit(2)
     if is_sqlite_memory(resolve_url(url)):
-        errors.print(
-            "[red]error:[/] an in-memory SQLite database cannot be shared by processes; "
-            "use a file, e.g. --url sqlite+aiosqlite:///torture.db"
+        fail(
+            "an in-memory SQLite database cannot be shared by processes; use a file, e.g. "
+            "--url sqlite+aiosqlite:///torture.db",
+            code=2,
         )
-        raise typer.Exit(2)
     # Imported here: the command line starts without loading the torture machinery.
     from adk_store.reliability.torture import Torture, WorkerStartError
 
@@ -92,11 +93,7 @@ def torture(
 
             return await torture.run_and_check(progress=progress)
 
-    try:
-        report = run_reporting_errors(run)
-    except WorkerStartError as exc:
-        errors.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
+    report = run_reporting_errors(run, url, expected=(WorkerStartError,))
     if json_output:
         # Plain text: a terminal's width must not wrap machine-read output.
         typer.echo(report.model_dump_json(indent=2))
@@ -109,8 +106,10 @@ def torture(
 def show(report: TortureReport) -> None:
     """The calls by outcome, what is stored, and each broken promise with examples."""
     console.print(
-        f"{report.service} on {report.url}: {report.processes} processes × {report.tasks} "
-        f"writers, {report.elapsed:.1f} s, app {report.app_name}"
+        Text(
+            f"{report.service} on {report.url}: {report.processes} processes × {report.tasks} "
+            f"writers, {report.elapsed:.1f} s, app {report.app_name}"
+        )
     )
     actions = list(report.calls)
     table = Table("outcome", *actions)
@@ -130,7 +129,7 @@ def show(report: TortureReport) -> None:
     for violation in report.violations:
         by_rule[violation.rule].append(violation.detail)
     for rule, details in by_rule.items():
-        console.print(f"[red]{rule}[/]: {len(details)}")
+        console.print(Text.assemble((rule, "red"), f": {len(details)}"))
         for detail in details[:EXAMPLES_PER_RULE]:
-            console.print(f"  {detail}", soft_wrap=True)
+            console.print(Text(f"  {detail}"), soft_wrap=True)
     console.print(f"[red]{len(report.violations)} broken promise(s).[/]")

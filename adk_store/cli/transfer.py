@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -27,7 +28,7 @@ from adk_store.cli.common import (
     layout_of,
     run_reporting_errors,
 )
-from adk_store.dialects.sqlite import is_sqlite_memory, sqlite_file
+from adk_store.dialects.sqlite import is_sqlite_memory, missing_sqlite_file, sqlite_file
 from adk_store.engine import create_engine, redact, resolve_url
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
@@ -249,7 +250,9 @@ async def _open_import(request: _ImportRequest) -> AsyncIterator[TransferRoute]:
     destination_url = source_url if request.to_url is None else _destination_url(request.to_url)
     in_place = _same_database(source_url, destination_url)
     layout = request.layout
-    store = StoreTarget(destination_url, layout, request.owner).open(auto_migrate=request.migrate)
+    store = StoreTarget(destination_url, layout, request.owner).open(
+        auto_migrate=request.migrate, missing_ok=True
+    )
     source_engine = store.engine
     try:
         if not in_place:
@@ -278,7 +281,7 @@ async def _open_copy(request: _CopyRequest) -> AsyncIterator[TransferRoute]:
         )
     origin = StoreTarget(source_url, request.from_layout, request.owner).open()
     store = StoreTarget(destination_url, request.to_layout, request.owner).open(
-        auto_migrate=request.migrate
+        auto_migrate=request.migrate, missing_ok=True
     )
     try:
         await _ready(origin, "--from")
@@ -290,13 +293,15 @@ async def _open_copy(request: _CopyRequest) -> AsyncIterator[TransferRoute]:
 
 def _print_import_heading(route: TransferRoute, out: Console) -> None:
     out.print(
-        f"Importing {route.source.title} from {redact(route.source_url)} into "
-        f"{redact(route.destination_url)} (prefix {route.store.layout.prefix!r})."
+        Text(
+            f"Importing {route.source.title} from {redact(route.source_url)} into "
+            f"{redact(route.destination_url)} (prefix {route.store.layout.prefix!r})."
+        )
     )
 
 
 def _print_copy_heading(route: TransferRoute, out: Console) -> None:
-    out.print(f"Copying {redact(route.source_url)} into {redact(route.destination_url)}.")
+    out.print(Text(f"Copying {redact(route.source_url)} into {redact(route.destination_url)}."))
 
 
 # -- the shared run -----------------------------------------------------------
@@ -308,6 +313,10 @@ _MEMORY_MESSAGE = (
 _NOT_AT_HEAD_MESSAGE = (
     "The destination's tables are not at the current revision: a real run needs "
     "--migrate. Counted as if they were empty."
+)
+_NO_FILE_MESSAGE = (
+    "The destination file {path} does not exist (and this dry run does not create it): "
+    "a real run needs --migrate. Counted as if it were empty."
 )
 
 
@@ -326,9 +335,9 @@ async def _transfer_and_verify(route: TransferRoute, options: _Options) -> bool:
     both databases again and can take as long as the transfer.
     """
     source, store = route.source, route.store
-    exists = await _destination_ready(store, dry_run=options.dry_run)
-    if not exists:
-        console.print(_NOT_AT_HEAD_MESSAGE)
+    missing = await _destination_missing(store, dry_run=options.dry_run)
+    if missing is not None:
+        console.print(Text(missing))
     with RichProgress(console) as progress:
         report = await transfer(
             source,
@@ -338,7 +347,7 @@ async def _transfer_and_verify(route: TransferRoute, options: _Options) -> bool:
             limit=options.limit,
             replace_changed=options.replace_changed,
             progress=progress,
-            destination_exists=exists,
+            destination_exists=missing is None,
         )
     _print_report(report, console, errors)
     if options.dry_run or report.stopped_at_limit:
@@ -348,16 +357,27 @@ async def _transfer_and_verify(route: TransferRoute, options: _Options) -> bool:
     return report.refused.count == 0 and verification.ok
 
 
-async def _destination_ready(store: SessionStore, *, dry_run: bool) -> bool:
-    """Whether the destination's tables are at the current revision.
+async def _destination_missing(store: SessionStore, *, dry_run: bool) -> str | None:
+    """What a dry run's destination lacks, in words; None when its tables are current.
 
-    A real run refuses tables that are not; a dry run counts as if they
-    were empty, so it can preview a migration that has not happened yet.
+    A real run refuses tables that are not current (unless it migrates), and
+    a SQLite file that does not exist, which only --migrate may create. A
+    dry run counts as if they were empty, so it can preview a migration that
+    has not happened yet; it never opens a missing file, which would create it.
     """
+    path = missing_sqlite_file(store.engine.url)
+    if path is not None and not store.auto_migrate:
+        if dry_run:
+            return _NO_FILE_MESSAGE.format(path=path)
+        raise SchemaNotReadyError(
+            f"--to: no such file: {path}. Nothing was created: check the path, or add "
+            "--migrate to this command to create it."
+        )
     if dry_run:
-        return await migrations.current(store.engine, store.layout) == migrations.head_revision()
+        current = await migrations.current(store.engine, store.layout)
+        return None if current == migrations.head_revision() else _NOT_AT_HEAD_MESSAGE
     await _ready(store, "--to")
-    return True
+    return None
 
 
 async def _ready(store: SessionStore, option: str) -> None:
@@ -369,17 +389,28 @@ async def _ready(store: SessionStore, option: str) -> None:
 
 
 def _print_report(report: TransferReport, out: Console, err: Console) -> None:
-    verb = "Would write" if report.dry_run else "Wrote"
-    out.print(
-        f"{verb} {report.sessions_written} sessions ({report.events_written} events), "
-        f"{report.app_states_written} app state and {report.user_states_written} user state rows."
-    )
+    written = report.sessions_written + report.app_states_written + report.user_states_written
+    present = report.sessions_present + report.states_present
+    if not written and present:
+        # A rerun: what matters is that everything is there already.
+        verb = "Nothing to write" if report.dry_run else "Nothing written"
+        out.print(
+            f"{verb}: {report.sessions_present} sessions and {report.states_present} state rows "
+            "are already present in the destination."
+        )
+    else:
+        verb = "Would write" if report.dry_run else "Wrote"
+        out.print(
+            f"{verb} {report.sessions_written} sessions ({report.events_written} events), "
+            f"{report.app_states_written} app state and {report.user_states_written} user "
+            "state rows."
+        )
     if report.sessions_replaced or report.states_replaced:
         out.print(
             f"Of these, {report.sessions_replaced} sessions and {report.states_replaced} state "
             "rows replace copies in the destination that differed."
         )
-    if report.sessions_present or report.states_present:
+    if written and present:
         out.print(
             f"Already in the destination, skipped: {report.sessions_present} sessions, "
             f"{report.states_present} state rows."

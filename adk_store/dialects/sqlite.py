@@ -30,6 +30,12 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(str(url.database)).expanduser()
 
 
+def missing_sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names, if it does not exist; None if it does, or names no file."""
+    path = sqlite_file(url)
+    return None if path is None or path.exists() else path
+
+
 class SQLiteRules(DialectRules):
     row_value_seek = True
     # Writers in one process queue on an asyncio lock: SQLite's own busy
@@ -53,10 +59,19 @@ class SQLiteRules(DialectRules):
         - transactions are begun explicitly (the driver's implicit BEGIN is
           disabled), and ``BEGIN IMMEDIATE`` for writers serialises
           read-modify-write units across processes.
+
+        A missing file's directory is made when a connection opens the file
+        (which creates it), not when the engine is built: an engine that
+        never connects, such as a dry run's towards a new file, leaves
+        nothing behind.
         """
         path = sqlite_file(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            directory = path.parent
+
+            @event.listens_for(engine.sync_engine, "do_connect")
+            def _make_directory(*_connect_arguments: Any) -> None:
+                directory.mkdir(parents=True, exist_ok=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -100,8 +100,10 @@ async def run_demo(service: SqlSessionService, console: Console, turns: int = 2)
         scope = key.split(":", 1)[0] if ":" in key else "session"
         state_table.add_row(key, repr(value), scope)
     console.print(state_table)
-    console.print(
-        f"{len(stored.events)} events stored; no temp: keys persisted: "
-        f"{not any(key.startswith('temp:') for key in stored.state)}."
-    )
+    stored_temp = sorted(key for key in stored.state if key.startswith("temp:"))
+    if stored_temp:
+        kept = f"temp: keys were stored, which ADK never does: {', '.join(stored_temp)}."
+    else:
+        kept = "the temp:last_question key each turn set was, as ADK intends, not stored."
+    console.print(f"{len(stored.events)} events stored; {kept}")
     return stored.state

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import typer
-from typer.cli import get_docs_for_click
-from typer.core import MARKUP_MODE_KEY
+from typer import _click as click
+from typer.core import TyperGroup
 
 from adk_store.cli import app
 
@@ -35,14 +35,53 @@ Guides: `demo` in the [Quickstart](quickstart.md), `db` in
 
 
 def render() -> str:
-    """The Markdown of the CLI reference page."""
+    """The Markdown of the CLI reference page.
+
+    Help text goes in as written, not through typer's Markdown export,
+    which escapes it as HTML (``Google&#x27;s``) and cuts command
+    summaries short.
+    """
     command = typer.main.get_command(app)
     context = typer.Context(command, info_name="adk-store")
-    # Where typer looks for the markup mode: with it, help text is escaped as HTML.
-    context.obj = {MARKUP_MODE_KEY: app.rich_markup_mode}
-    body = get_docs_for_click(obj=command, ctx=context, name="adk-store", title="CLI reference")
-    title, _, rest = body.partition("\n\n")
-    return f"{title}\n\n{_INTRO}\n{rest.strip()}\n"
+    sections = _sections(command, context, "adk-store", 1)
+    sections[0] = f"# CLI reference\n\n{_INTRO}\n{sections[0].partition(chr(10) * 2)[2]}"
+    return "\n".join(sections)
+
+
+def _sections(command: click.Command, context: click.Context, path: str, level: int) -> list[str]:
+    """The command's section, then one per subcommand, in the order ``--help`` lists them."""
+    lines = [f"{'#' * level} `{path}`", ""]
+    if command.help:
+        lines += [command.help.strip(), ""]
+    usage = " ".join([path, *command.collect_usage_pieces(context)])
+    lines += ["**Usage**:", "", "```console", f"$ {usage}", "```", ""]
+    records = [
+        (param.param_type_name, record)
+        for param in command.get_params(context)
+        if (record := param.get_help_record(context)) is not None
+    ]
+    for kind, title in (("argument", "Arguments"), ("option", "Options")):
+        entries = [_entry(*record) for param_kind, record in records if param_kind == kind]
+        if entries:
+            lines += [f"**{title}**:", "", *entries, ""]
+    if not isinstance(command, TyperGroup):
+        return ["\n".join(lines)]
+    subcommands = [
+        (name, sub)
+        for name in command.list_commands(context)
+        if (sub := command.get_command(context, name)) is not None
+    ]
+    summaries = [_entry(name, sub.get_short_help_str()) for name, sub in subcommands]
+    lines += ["**Commands**:", "", *summaries, ""]
+    sections = ["\n".join(lines)]
+    for name, sub in subcommands:
+        sub_context = typer.Context(sub, info_name=name, parent=context)
+        sections += _sections(sub, sub_context, f"{path} {name}", level + 1)
+    return sections
+
+
+def _entry(name: str, text: str) -> str:
+    return f"* `{name}`: {text}" if text else f"* `{name}`"
 
 
 def main() -> None:

@@ -1,8 +1,9 @@
 """``adk-store sessions``: browse apps, users, sessions and events from a terminal.
 
-Tables for people, ``--json`` for scripts: with ``--json`` stdout carries one
-JSON document and nothing else (errors go to stderr), so it can be piped to
-``jq``. Stored text is printed literally, never read as console markup.
+Text that fits the terminal for people, ``--json`` for scripts: with
+``--json`` stdout carries one JSON document and nothing else (errors go to
+stderr), so it can be piped to ``jq``. Stored text is printed literally,
+never read as console markup.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer._click.core import ParameterSource
 
 from adk_store import admin
 from adk_store.admin import ListingOrder
@@ -33,7 +35,17 @@ from adk_store.cli.common import (
     errors,
     run_reporting_errors,
 )
-from adk_store.cli.output import iso_utc, one_line, print_json, utc_time
+from adk_store.cli.help import ArgumentsByName
+from adk_store.cli.output import (
+    clipped,
+    iso_utc,
+    one_line,
+    print_fields,
+    print_indented,
+    print_json,
+    utc_time,
+)
+from adk_store.engine import redact
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, check_session_key
 from adk_store.records import StoredSession
 from adk_store.store import SessionStore
@@ -46,7 +58,7 @@ sessions = typer.Typer(
 )
 
 JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print one JSON document on stdout instead of tables.")
+    bool, typer.Option("--json", help="Print one JSON document on stdout, every field whole.")
 ]
 
 
@@ -116,9 +128,12 @@ def list_command(
     render_listing(listing, console, as_json=json_output)
 
 
-@sessions.command("show")
+@sessions.command("show", cls=ArgumentsByName)
 def show_command(
-    session_id: Annotated[str, typer.Argument(help="The session id.", show_default=False)],
+    context: typer.Context,
+    session_id: Annotated[
+        str, typer.Argument(metavar="SESSION_ID", help="The session id.", show_default=False)
+    ],
     app_name: Annotated[str, typer.Option("--app", help="The session's app.", show_default=False)],
     user_id: Annotated[str, typer.Option("--user", help="The session's user.", show_default=False)],
     url: UrlOption = None,
@@ -145,7 +160,7 @@ def show_command(
     query = SessionQuery(app_name, user_id, session_id, recent)
     view = on_store(target, lambda store: read_session(store, query))
     if view is None:
-        _print_missing(query, errors)
+        _print_missing(query, _store_options_given(context), errors)
         raise typer.Exit(1)
     render_session(view, console, as_json=json_output)
 
@@ -289,6 +304,11 @@ def _user_document(user: admin.UserSummary) -> dict[str, Any]:
 
 
 def _render_sessions(listing: SessionListing, out: Console) -> None:
+    """One block per session: its id and user, then its times and state keys below.
+
+    A table cannot fit a session id, its user and two full times in 80
+    columns; it folds the id across lines, which then cannot be pasted.
+    """
     page = listing.page
     scope = f"app {listing.app_name}" + (
         "" if listing.user_id is None else f", user {listing.user_id}"
@@ -296,26 +316,15 @@ def _render_sessions(listing: SessionListing, out: Console) -> None:
     if not page.items:
         out.print(Text(f"No sessions for {scope}."))
         return
-    out.print(_sessions_table(f"Sessions of {scope}, {listing.order.value} activity first", page))
-    _render_next(page.next_token, out)
-
-
-def _sessions_table(title: str, page: admin.Page[admin.SessionSummary]) -> Table:
-    table = Table(title=Text(title), title_justify="left")
-    table.add_column("User", overflow="fold")
-    table.add_column("Session", overflow="fold")
-    table.add_column("Created (UTC)", no_wrap=True)
-    table.add_column("Updated (UTC)", no_wrap=True)
-    table.add_column("State keys", overflow="fold")
+    out.print(Text(f"Sessions of {scope}, {listing.order.value} activity first (times in UTC):"))
     for item in page.items:
-        table.add_row(
-            Text(item.user_id),
-            Text(item.id),
-            utc_time(item.create_time),
-            utc_time(item.update_time),
-            Text(", ".join(item.state_keys)),
-        )
-    return table
+        out.print()
+        out.print(Text.assemble((item.id, "bold cyan"), "  user ", item.user_id))
+        details = [f"updated {utc_time(item.update_time)}  created {utc_time(item.create_time)}"]
+        if item.state_keys:
+            details.append("state keys: " + ", ".join(item.state_keys))
+        print_indented(out, details)
+    _render_next(page.next_token, out)
 
 
 def _session_summary_document(item: admin.SessionSummary) -> dict[str, Any]:
@@ -330,8 +339,10 @@ def _session_summary_document(item: admin.SessionSummary) -> dict[str, Any]:
 
 
 def _render_next(token: str | None, out: Console) -> None:
+    """The token on one line, however long: the terminal may fold it, but it copies whole."""
     if token is not None:
-        out.print(f"Next page: repeat with --after {token}", soft_wrap=True)
+        out.print()
+        out.print(Text(f"Next page: repeat with --after {token}"), soft_wrap=True)
 
 
 # -- sessions show --------------------------------------------------------------
@@ -379,39 +390,121 @@ async def read_session(store: SessionStore, query: SessionQuery) -> SessionView 
     return SessionView(stored, total, events_asked=query.recent_events != 0)
 
 
-def _print_missing(query: SessionQuery, err: Console) -> None:
+# The options that name a store, by parameter name.
+STORE_OPTIONS = {
+    "url": "--url",
+    "table_prefix": "--table-prefix",
+    "schema": "--schema",
+    "owner_column": "--owner-column",
+    "owner": "--owner",
+}
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """Command-line words that name the store again, for a command to suggest."""
+
+    words: list[str]
+    password_masked: bool
+
+
+def _store_options_given(context: typer.Context) -> StoreOptions:
+    """The store options given on the command line, the URL's password masked.
+
+    Options read from the environment are left out: the next command reads
+    them from there too.
+    """
+    words: list[str] = []
+    masked = False
+    for name, flag in STORE_OPTIONS.items():
+        if context.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            value = str(context.params[name])
+            shown = redact(value) if name == "url" else value
+            masked = masked or "***" in shown
+            words += [flag, shown]
+    return StoreOptions(words, masked)
+
+
+def _print_missing(query: SessionQuery, store: StoreOptions, err: Console) -> None:
+    command = shlex.join(
+        [
+            "adk-store",
+            "sessions",
+            "list",
+            "--app",
+            query.app_name,
+            "--user",
+            query.user_id,
+            *store.words,
+        ]
+    )
+    masked = " (with the password in place of ***)" if store.password_masked else ""
     err.print(
         f"[red]error:[/] no session {escape(repr(query.session_id))} for app "
         f"{escape(repr(query.app_name))} and user {escape(repr(query.user_id))}. List that "
-        f"user's sessions with: adk-store sessions list --app "
-        f"{escape(shlex.quote(query.app_name))} --user {escape(shlex.quote(query.user_id))}"
+        f"user's sessions with{masked}:\n  {escape(command)}"
     )
 
 
 def render_session(view: SessionView, out: Console, *, as_json: bool) -> None:
+    """The session, its merged state, then one block per event, within the console's width.
+
+    Each event shows its full time, author and invocation, with its content
+    and state delta wrapped below; a table squeezed author, invocation and
+    time to nothing at 100 columns.
+    """
     stored = view.session
     if as_json:
         print_json(_session_document(view))
         return
-    out.print(
-        Text.assemble(
-            ("Session ", "bold"),
-            (stored.id, "bold cyan"),
-            f"  app {stored.app_name}  user {stored.user_id}",
-        )
+    out.print(Text.assemble(("Session ", "bold"), (stored.id, "bold cyan")))
+    print_indented(
+        out,
+        [
+            f"app {stored.app_name}, user {stored.user_id}",
+            f"created {utc_time(stored.create_time)} UTC",
+            f"updated {utc_time(stored.update_time)} UTC",
+            f"revision {stored.revision}, {view.events_total} events",
+        ],
     )
-    out.print(
-        f"created {utc_time(stored.create_time)}  updated {utc_time(stored.update_time)} UTC  "
-        f"revision {stored.revision}  events {view.events_total}",
-        soft_wrap=True,
-    )
+    out.print()
     state = stored.merged_state()
-    out.print(_state_table(state) if state else "State: (empty)")
+    if state:
+        out.print(Text("State (merged: session, app: and user: keys):", style="bold"))
+        print_fields(out, [(key, _state_value(value)) for key, value in sorted(state.items())])
+    else:
+        out.print(Text("State: (empty)", style="bold"))
     if not view.events_asked:
         return
-    out.print(_events_table(stored.events, view.events_total))
-    if len(stored.events) < view.events_total:
-        out.print(f"Older events not shown: use --last {view.events_total} or --all.")
+    _render_events(stored.events, view.events_total, out)
+
+
+def _state_value(value: Any) -> str:
+    return clipped(one_line(json.dumps(value, ensure_ascii=False)), "the value")
+
+
+def _render_events(events: list[dict[str, Any]], total: int, out: Console) -> None:
+    shown = len(events)
+    count = f"{shown} of {total}" if shown < total else str(total)
+    out.print()
+    out.print(Text(f"Events ({count}), oldest first, times in UTC:", style="bold"))
+    for event in events:
+        out.print()
+        when = utc_time(datetime.fromtimestamp(event["timestamp"], UTC))
+        out.print(Text.assemble((when, "cyan"), "  ", (str(event.get("author", "")), "bold")))
+        details = [f"invocation {event.get('invocation_id', '')}"]
+        text = event_text(event)
+        if text:
+            details.append(clipped(text, "the event"))
+        delta = (event.get("actions") or {}).get("state_delta") or {}
+        if delta:
+            details.append("state delta: " + ", ".join(sorted(delta)))
+        if len(details) == 1:
+            details.append("(no content, no state change)")
+        print_indented(out, details)
+    if shown < total:
+        out.print()
+        out.print(f"Older events not shown: use --last {total} or --all.")
 
 
 def _session_document(view: SessionView) -> dict[str, Any]:
@@ -427,36 +520,6 @@ def _session_document(view: SessionView) -> dict[str, Any]:
         "events_total": view.events_total,
         "events": stored.events,
     }
-
-
-def _state_table(state: dict[str, Any]) -> Table:
-    table = Table(title="State (merged)", title_justify="left")
-    table.add_column("Key", overflow="fold")
-    table.add_column("Value", no_wrap=True, overflow="ellipsis")
-    for key, value in sorted(state.items()):
-        table.add_row(Text(key), Text(one_line(json.dumps(value, ensure_ascii=False))))
-    return table
-
-
-def _events_table(events: list[dict[str, Any]], total: int) -> Table:
-    shown = len(events)
-    title = f"Events ({shown} of {total})" if shown < total else f"Events ({total})"
-    table = Table(title=title, title_justify="left")
-    table.add_column("Time (UTC)", no_wrap=True)
-    table.add_column("Author", overflow="fold")
-    table.add_column("Invocation", overflow="fold", min_width=10)
-    table.add_column("Content", no_wrap=True, overflow="ellipsis", ratio=1)
-    table.add_column("State delta", overflow="fold")
-    for event in events:
-        actions = event.get("actions") or {}
-        table.add_row(
-            utc_time(datetime.fromtimestamp(event["timestamp"], UTC)),
-            Text(str(event.get("author", ""))),
-            Text(str(event.get("invocation_id", ""))),
-            Text(event_text(event)),
-            Text(", ".join(sorted(actions.get("state_delta") or {}))),
-        )
-    return table
 
 
 def event_text(event: dict[str, Any]) -> str:

@@ -9,11 +9,14 @@ example that no longer works is a bug in the documentation.
 The comment on the line before a block says where it runs:
 
 - no comment: on the embedded SQLite default (``ADK_STORE_HOME`` is a fresh
-  directory; ``ADK_STORE_URL`` names the same file for the commands);
+  directory, and no ``ADK_STORE_URL`` is set, as for a new user);
 - ``<!-- docs-test: postgresql -->``: on a fresh database of the suite's
   PostgreSQL server;
 - ``<!-- docs-test: mysql -->`` (or ``mariadb``): on a fresh database of the
   suite's MariaDB server;
+- ``<!-- docs-test: install -->``: a shell block run as written with bash, in
+  a copy of the checkout, as a new user runs it there (see
+  `test_install_commands_work_as_written`);
 - ``<!-- docs-test: skip (why) -->``: not run, and the reason is required.
 
 In a server block every URL of that database is replaced by the fresh
@@ -30,8 +33,11 @@ import os
 import re
 import runpy
 import shlex
+import shutil
 import subprocess
 import sys
+import sysconfig
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +54,7 @@ PAGES = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
 
 LOCAL = "local"
 SKIP = "skip"
+INSTALL = "install"
 # Marker kind -> the target its blocks run on.
 TARGETS = {"postgresql": "postgresql", "mysql": "mysql", "mariadb": "mysql"}
 # Target -> the backends of the suite (ADK_STORE_TEST_BACKENDS) that enable it.
@@ -63,6 +70,8 @@ URL_PATTERNS = {
 MARKER = re.compile(r"<!--\s*docs-test:\s*(?P<kind>[\w-]+)\s*(?:\((?P<reason>[^)]*)\))?\s*-->")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+)(?P<language>[\w-]*)")
 ENV_ASSIGNMENT = re.compile(r"[A-Z_][A-Z0-9_]*=.*")
+# `pip install ...` written inline, in prose or a table.
+INLINE_INSTALL = re.compile(r"`((?:\S*/)?pip3? install [^`]+)`")
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,9 @@ class Block:
 
     @property
     def runs(self) -> bool:
-        """Whether the test executes this block (skipped ones excepted)."""
+        """Whether `test_examples_run` executes this block (skipped ones excepted)."""
+        if self.kind == INSTALL:
+            return False
         if self.language == "python":
             return True
         return self.language == "bash" and _first_command(self.code)[:1] == ["adk-store"]
@@ -179,6 +190,8 @@ def test_site_builds_strictly_without_warnings(tmp_path: Path) -> None:
     api = (site / "api" / "index.html").read_text()
     # The API reference is rendered from the docstrings, not only named.
     assert "list_sessions_page" in api and "keyset pages" in api
+    # Signatures are formatted (by Ruff, from the docs extra): one parameter a line.
+    assert '<span class="nf">from_url</span><span class="p">(</span>\n' in api
     assert "adk-store db upgrade" in (site / "cli" / "index.html").read_text()
 
 
@@ -198,6 +211,9 @@ def test_markers_are_known_and_skips_say_why() -> None:
                     problems.append(f"{block.where}: 'docs-test: skip' needs a reason in ()")
                 if block.language == "python":
                     ast.parse(block.code, filename=block.where)
+            elif block.kind == INSTALL:
+                if block.language != "bash":
+                    problems.append(f"{block.where}: 'docs-test: install' is for bash blocks")
             elif block.kind is not None and block.kind not in TARGETS:
                 problems.append(f"{block.where}: unknown marker {block.kind!r}")
             elif block.kind is not None and not block.runs:
@@ -235,10 +251,10 @@ def _run_python(block: Block, code: str, directory: Path) -> None:
     runpy.run_path(str(script), run_name="__main__")
 
 
-def _run_commands(block: Block, code: str, url: str) -> None:
+def _run_commands(block: Block, code: str) -> None:
     runner = CliRunner()
     for words in _commands(code):
-        env = {"ADK_STORE_URL": url}
+        env: dict[str, str] = {}
         while words and ENV_ASSIGNMENT.fullmatch(words[0]):
             key, _, value = words.pop(0).partition("=")
             env[key] = value
@@ -268,7 +284,6 @@ def test_examples_run(
     monkeypatch.setenv("ADK_STORE_HOME", str(home))
     for variable in ("ADK_STORE_URL", "ADK_STORE_TABLE_PREFIX", "XDG_DATA_HOME"):
         monkeypatch.delenv(variable, raising=False)
-    sqlite_url = f"sqlite+aiosqlite:///{home / 'sessions.db'}"
     ran = 0
     for block in parse(page)[0]:
         if block.target != target or block.kind == SKIP or not block.runs:
@@ -278,9 +293,207 @@ def test_examples_run(
             if block.language == "python":
                 _run_python(block, code, tmp_path)
             else:
-                _run_commands(block, code, sqlite_url)
+                _run_commands(block, code)
         except Exception as error:
             error.add_note(f"in the example at {block.where}")
             raise
         ran += 1
     assert ran
+
+
+# -- install commands --------------------------------------------------------------
+
+EXTRA_MISSING = "does not provide the extra"
+
+
+def _pip_install_arguments(code: str) -> list[list[str]]:
+    """What follows ``pip install`` in each command of a shell block."""
+    found: list[list[str]] = []
+    for line in code.replace("\\\n", " ").splitlines():
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        command: list[str] = []
+        for word in [*lexer, ";"]:
+            if word not in ("&&", "||", ";", "|", "&"):
+                command.append(word)
+                continue
+            pip = [i for i, w in enumerate(command[:-1]) if Path(w).name in ("pip", "pip3")]
+            if pip and command[pip[0] + 1] == "install":
+                found.append(command[pip[0] + 2 :])
+            command = []
+    return found
+
+
+def _documented_installs() -> dict[tuple[str, ...], str]:
+    """Every ``pip install`` the pages show outside install and skipped blocks: arguments, where."""
+    found: dict[tuple[str, ...], str] = {}
+    for page in PAGES:
+        text = page.read_text()
+        for match in INLINE_INSTALL.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            arguments = tuple(shlex.split(match[1])[2:])
+            found.setdefault(arguments, f"{page.relative_to(REPO)}:{line}")
+        for block in parse(page)[0]:
+            if block.language == "bash" and block.kind not in (INSTALL, SKIP):
+                for arguments in _pip_install_arguments(block.code):
+                    found.setdefault(tuple(arguments), block.where)
+    return found
+
+
+def _new_user_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the checkout, and the environment of a new user's shell there, offline.
+
+    pip reaches no index: the dependencies are the ones installed for this
+    test run, shown to every new virtual environment on PYTHONPATH, all but
+    adk-store itself. So a command that installs adk-store by its name
+    fails ("No matching distribution"), as it does for a user today, while
+    one that installs the checkout gets its dependencies without a
+    download. The build runs without isolation, on the hatchling here.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
+    checkout = tmp_path / "adk-store"
+    for name in listed.stdout.decode().split("\0"):
+        if name and (REPO / name).is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, checkout / name)
+    installed = tmp_path / "installed"
+    installed.mkdir()
+    for site in {Path(p) for p in (sysconfig.get_path("purelib"), sysconfig.get_path("platlib"))}:
+        for entry in site.iterdir():
+            own = entry.name.startswith(("adk_store", "_editable_impl_adk_store", "__editable__"))
+            if not own and entry.suffix != ".pth" and entry.name != "__pycache__":
+                (installed / entry.name).symlink_to(entry)
+    commands = tmp_path / "bin"
+    commands.mkdir()
+    (commands / "python3").symlink_to(sys.executable)
+    keep = ("HOME", "LANG", "LC_ALL", "TMPDIR")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env |= {
+        "PATH": f"{commands}{os.pathsep}{os.defpath}",
+        "PYTHONPATH": str(installed),
+        "ADK_STORE_HOME": str(tmp_path / "home"),
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_ROOT_USER_ACTION": "ignore",
+    }
+    return checkout, env
+
+
+def test_install_commands_work_as_written(tmp_path: Path) -> None:
+    """Each install block runs as written; every other ``pip install`` shown resolves.
+
+    The blocks marked ``docs-test: install`` (the README's and the
+    quickstart's) run with bash in the checkout, in page order, and leave
+    an installed ``adk-store``. Every other ``pip install`` the pages show,
+    inline or in a block, runs with ``--dry-run`` in a new environment:
+    the package or path must exist, its extras too, and its requirements
+    must be met by the versions the suite runs on.
+    """
+    checkout, env = _new_user_checkout(tmp_path)
+    bash = shutil.which("bash")
+    assert bash is not None
+    ran = []
+    for page in PAGES:
+        for block in parse(page)[0]:
+            if block.kind != INSTALL:
+                continue
+            done = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+                [bash, "-euo", "pipefail", "-c", block.code],
+                cwd=checkout,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            log = done.stdout + done.stderr
+            assert done.returncode == 0 and EXTRA_MISSING not in log, f"{block.where}:\n{log}"
+            ran.append(block.where)
+    assert len(ran) >= 2, ran
+    # The README's block ends with the demo, on a fresh store.
+    assert "New session 'demo-session'" in log
+    version = subprocess.run(
+        [checkout / ".venv" / "bin" / "adk-store", "--version"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.startswith("adk-store ")
+
+    clean = tmp_path / "clean"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", clean], check=True)
+    installs = _documented_installs()
+    assert (".[postgres]",) in installs and len(installs) >= 5, installs
+    for arguments, where in installs.items():
+        done = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+            [clean / "bin" / "python", "-m", "pip", "install", "--dry-run", *arguments],
+            cwd=checkout,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        log = done.stdout + done.stderr
+        command = shlex.join(["pip", "install", *arguments])
+        assert done.returncode == 0 and EXTRA_MISSING not in log, f"{where}: {command}\n{log}"
+
+
+def test_docs_extra_brings_a_signature_formatter() -> None:
+    """mkdocstrings-python formats signatures only with Ruff or Black installed."""
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    names = {re.split(r"[\s<>=!~\[;]", requirement)[0] for requirement in extras["docs"]}
+    assert names & {"ruff", "black"}, extras["docs"]
+
+
+def test_cli_reference_reads_as_plain_text() -> None:
+    page = (REPO / "docs" / "cli.md").read_text()
+    entities = sorted(set(re.findall(r"&#?\w+;", page)))
+    assert not entities, f"HTML entities in docs/cli.md: {entities}"
+    assert "Google's Agent Development Kit" in page and "1<=x<=10" in page
+    # Summaries whole, commands in the order --help lists them.
+    cut = [line for line in page.splitlines() if line.startswith("* `") and line.endswith("...")]
+    assert not cut, cut
+    order = [line.split("`")[1] for line in page.splitlines() if line.startswith("## `adk-store ")]
+    assert [name.removeprefix("adk-store ") for name in order] == [
+        "demo",
+        "db",
+        "sessions",
+        "import",
+        "copy",
+        "prune",
+        "bench",
+        "torture",
+    ]
+
+
+def test_quickstart_says_where_the_default_file_is(tmp_path: Path) -> None:
+    """The quickstart names each place `adk-store demo` puts the file, in the order it looks."""
+    quickstart = " ".join((REPO / "docs" / "quickstart.md").read_text().split())
+    named = [
+        "$ADK_STORE_HOME/sessions.db",
+        "$XDG_DATA_HOME/adk-store/sessions.db",
+        "~/.local/share/adk-store/sessions.db",
+    ]
+    assert all(f"`{path}`" in quickstart for path in named), named
+    assert sorted(named, key=quickstart.index) == named
+    runner = CliRunner()
+    for variables, path in [
+        ({"ADK_STORE_HOME": tmp_path / "a"}, tmp_path / "a" / "sessions.db"),
+        ({"XDG_DATA_HOME": tmp_path / "x"}, tmp_path / "x" / "adk-store" / "sessions.db"),
+        ({"HOME": tmp_path / "h"}, tmp_path / "h" / ".local/share/adk-store/sessions.db"),
+    ]:
+        env = {"ADK_STORE_HOME": None, "XDG_DATA_HOME": None, "ADK_STORE_URL": None}
+        env |= {name: str(value) for name, value in variables.items()}
+        result = runner.invoke(app, ["demo", "--turns", "1"], env=env)
+        assert result.exit_code == 0, result.output
+        assert f"Store: sqlite+aiosqlite:///{path}" in result.output
+        assert path.is_file()

@@ -244,7 +244,7 @@ def test_missing_session_hint_names_the_store_with_the_password_masked(
     assert "adk-store sessions list --app support --user 'ann lee' --url" in result.output
     assert shown in result.output and "hunter2" not in result.output
     if url.password:
-        assert "with the password in place of ***" in result.output
+        assert "sessions with this, your password in place of ***:" in result.output
 
 
 def help_page(*words: str) -> str:

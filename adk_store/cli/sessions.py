@@ -438,7 +438,7 @@ def _print_missing(query: SessionQuery, store: StoreOptions, err: Console) -> No
             *store.words,
         ]
     )
-    masked = " (with the password in place of ***)" if store.password_masked else ""
+    masked = " this, your password in place of ***" if store.password_masked else ""
     err.print(
         f"[red]error:[/] no session {escape(repr(query.session_id))} for app "
         f"{escape(repr(query.app_name))} and user {escape(repr(query.user_id))}. List that "

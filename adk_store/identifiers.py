@@ -96,9 +96,8 @@ def check_id(field: str, value: object, limit: int = MAX_ID_LENGTH) -> str:
     problem = text_problem(value)
     if problem:
         raise InvalidIdError(f"{field} {value[:40]!r} {problem}")
-    # ADK strips session ids before they are used (see check_session_key).
-    if field != "session_id":
-        _refuse_trailing_space(field, value)
+    # Trailing spaces are kept: every database compares ids exactly (MySQL
+    # and MariaDB through a NO PAD collation), so 'alice ' is not 'alice'.
     return value
 
 
@@ -120,20 +119,4 @@ def check_session_key(app_name: object, user_id: object, session_id: object) -> 
     """Validate the three parts that identify a session."""
     check_id("app_name", app_name)
     check_id("user_id", user_id)
-    _refuse_trailing_space("session_id", check_id("session_id", session_id))
-
-
-def _refuse_trailing_space(field: str, value: str) -> None:
-    """Refuse an id that MySQL and MariaDB would match with its unpadded form.
-
-    Their ``utf8mb4_bin`` collation compares text padded with spaces, so
-    ``'alice '`` finds the rows of ``'alice'``: another user's sessions. The id
-    is refused on every database, so the rule does not depend on where data lives.
-    """
-    if value.endswith(" "):
-        raise InvalidIdError(
-            f"{field} {value[:40]!r} ends with a space. MySQL and MariaDB compare text "
-            f"ignoring trailing spaces, so it would name the same rows as "
-            f"{value.rstrip(' ')[:40]!r}; adk-store refuses such ids on every database. "
-            "Strip the id."
-        )
+    check_id("session_id", session_id)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.dialects import WRITE_INTENT
+from adk_store.dialects.sqlite import missing_sqlite_file
 from adk_store.engine import connect, redact
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
 from adk_store.layout import OwnerColumn, TableLayout
@@ -117,9 +118,17 @@ async def ensure_current(engine: AsyncEngine, layout: TableLayout | str) -> None
     database's catalog, before any statement reaches the tables.
     """
     layout = TableLayout.of(layout)
+    head = head_revision()
+    missing = missing_sqlite_file(engine.url)
+    if missing is not None:
+        # Connecting would create an empty file (and its directories).
+        raise SchemaNotReadyError(
+            f"The database file {missing} does not exist; adk-store needs revision {head} "
+            f"there. Run: adk-store db upgrade --url '{redact(engine.url)}' "
+            f"{layout.describe()} (or pass auto_migrate=True), or fix the path."
+        )
     async with connect(engine) as connection:
         found, owner_found = await connection.run_sync(_revision_and_owner, layout)
-    head = head_revision()
     if found == head:
         if owner_found != _owner_words(layout.owner_column):
             raise StoreConfigurationError(
@@ -196,12 +205,12 @@ async def _run(engine: AsyncEngine, layout: TableLayout | str, action: Any) -> N
     turn = _turns.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     async with turn, connect(engine) as connection:
         connection = await connection.execution_options(**{WRITE_INTENT: True})
-        async with connection.begin():
 
-            def run(sync_connection: Connection) -> None:
-                action(alembic_config(layout, connection=sync_connection))
+        def run(sync_connection: Connection) -> None:
+            # Alembic begins and commits the transactions (env.py).
+            action(alembic_config(layout, connection=sync_connection))
 
-            await connection.run_sync(run)
+        await connection.run_sync(run)
 
 
 async def check(engine: AsyncEngine, layout: TableLayout | str) -> None:

@@ -68,16 +68,15 @@ def decode(token: str, app_name: str, user_id: str | None) -> ListingCursor:
 
 def encode_events(cursor: EventCursor, app_name: str, user_id: str) -> str:
     return _encode(
-        ["events", app_name, user_id], [cursor.session_id, _text(cursor.timestamp), cursor.event_id]
+        ["events", app_name, user_id], [cursor.session_id, str(cursor.seq), cursor.event_id]
     )
 
 
 def decode_events(token: str, app_name: str, user_id: str) -> EventCursor:
-    session, when, event = _decode(token, ["events", app_name, user_id], 3)
-    try:
-        return EventCursor(session, _time(when), event)
-    except ValueError:
-        raise InvalidArgumentError("Invalid page_token: it holds no valid time.") from None
+    session, position, event = _decode(token, ["events", app_name, user_id], 3)
+    if not position.lstrip("-").isdigit():
+        raise InvalidArgumentError("Invalid page_token: it holds no event position.")
+    return EventCursor(session, int(position), event)
 
 
 def check_page_size(page_size: int) -> int:

@@ -7,8 +7,9 @@ what it reads and writes, already JSON-safe.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -31,13 +32,14 @@ class StoredSession:
     revision: int
     create_time: datetime
     update_time: datetime
+    incarnation: str
     app_state: dict[str, Any] = field(default_factory=dict)
     user_state: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def version(self) -> SessionVersion:
-        return SessionVersion(self.revision, self.create_time)
+        return SessionVersion(self.revision, self.incarnation)
 
     def merged_state(self) -> dict[str, Any]:
         """Session keys, then ``app:`` keys, then ``user:`` keys, as ADK merges them."""
@@ -96,15 +98,15 @@ class ListingCursor:
 
 @dataclass(frozen=True)
 class EventCursor:
-    """Where a page of a user's events ended: session, time and id of its last event."""
+    """Where a page of a user's events ended: session, position and id of its last event."""
 
     session_id: str
-    timestamp: datetime
+    seq: int
     event_id: str
 
     @classmethod
     def before_everything(cls) -> EventCursor:
-        return cls("", EARLIEST_TIME, "")
+        return cls("", -1, "")
 
 
 @dataclass(frozen=True)
@@ -112,42 +114,44 @@ class UserEventRecord:
     """One stored event of a user, with the session it belongs to."""
 
     session_id: str
+    seq: int
     timestamp: datetime
     event_data: dict[str, Any]
 
     @property
     def cursor(self) -> EventCursor:
-        return EventCursor(self.session_id, self.timestamp, str(self.event_data["id"]))
+        return EventCursor(self.session_id, self.seq, str(self.event_data["id"]))
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+# What ``secrets.token_hex`` makes, and '0' for sessions created before 0002.
+_INCARNATION = re.compile(r"[0-9a-f]{1,32}")
 
 
 @dataclass(frozen=True)
 class SessionVersion:
-    """Which write of which session a copy was read at: revision and creation time.
+    """Which write of which creation of a session a copy was read at.
 
     The revision alone restarts at 0 when a session is deleted and created
-    again under the same id; with the creation time a copy of the deleted
-    session can never pass for the new one.
+    again under the same id, and so can the creation time under a frozen or
+    coarse clock; the incarnation, random per creation, cannot repeat, so a
+    copy of the deleted session never passes for the new one.
     """
 
     revision: int
-    create_time: datetime
+    incarnation: str
 
     @property
     def marker(self) -> str:
         """The form kept on ADK's ``Session`` (``_storage_update_marker``)."""
-        return f"{self.revision}:{(self.create_time - _EPOCH) // _MICROSECOND}"
+        return f"{self.revision}:{self.incarnation}"
 
     @classmethod
     def parse(cls, marker: str) -> SessionVersion | None:
         """The version in ``marker``, or None if it is not one this store wrote."""
-        revision, _, created = marker.partition(":")
-        if not (revision.isdigit() and created.lstrip("-").isdigit()):
+        revision, _, incarnation = marker.partition(":")
+        if not (revision.isdigit() and _INCARNATION.fullmatch(incarnation)):
             return None
-        return cls(int(revision), _EPOCH + int(created) * _MICROSECOND)
+        return cls(int(revision), incarnation)
 
 
 @dataclass(frozen=True)

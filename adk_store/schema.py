@@ -32,6 +32,8 @@ from adk_store.identifiers import (
 from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.types import UtcDateTime, id_type, json_type
 
+INCARNATION_LENGTH = 32
+
 # Tables rewritten on every append: free space in each page lets PostgreSQL
 # keep the new row version on the same page (HOT updates).
 UPDATED_TABLE_FILLFACTOR = 80
@@ -48,7 +50,9 @@ _MYSQL_OPTIONS: dict[str, Any] = {
     for option, value in (
         ("engine", "InnoDB"),
         ("charset", "utf8mb4"),
-        ("collate", "utf8mb4_bin"),
+        # NO PAD: 'alice ' and 'alice' are different ids, as everywhere else.
+        # MySQL 8 spells it utf8mb4_0900_bin; the migration picks by server.
+        ("collate", "utf8mb4_nopad_bin"),
     )
 }
 
@@ -138,9 +142,15 @@ def build_schema(layout: TableLayout | str = DEFAULT_TABLE_PREFIX) -> StoreSchem
         Column("id", id_type(MAX_ID_LENGTH), primary_key=True),
         Column("state", json_type(), nullable=False),
         Column("revision", BigInteger(), nullable=False),
+        # Which creation of the id this row is: a random token, so a copy of a
+        # deleted session never passes for one created again in the same
+        # microsecond. Rows from revision 0001 are each their own '0'.
+        Column("incarnation", id_type(INCARNATION_LENGTH), nullable=False, server_default="0"),
         Column("create_time", UtcDateTime(), nullable=False),
         Column("update_time", UtcDateTime(), nullable=False),
         Index(f"ix_{prefix}sessions_listing", *owned, "app_name", "user_id", "update_time", "id"),
+        # Listing every user's sessions of an app by activity, a page per seek.
+        Index(f"ix_{prefix}sessions_activity", *owned, "app_name", "update_time", "user_id", "id"),
         *owner_foreign_key(owner, f"{prefix}sessions", layout.schema),
         **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
@@ -164,6 +174,10 @@ def build_schema(layout: TableLayout | str = DEFAULT_TABLE_PREFIX) -> StoreSchem
         Column("author", id_type(MAX_AUTHOR_LENGTH), nullable=False),
         Column("branch", id_type(MAX_BRANCH_LENGTH), nullable=True),
         Column("timestamp", UtcDateTime(), nullable=False),
+        # The event's place in its session's history: the session revision its
+        # append produced. Order and "newest N" follow it, not the timestamp,
+        # which another host's clock may have set.
+        Column("seq", BigInteger(), nullable=False, server_default="0"),
         Column("event_data", json_type(), nullable=False),
         Column("content", json_type(nullable_as_sql_null=True), nullable=True),
         Column("grounding_metadata", json_type(nullable_as_sql_null=True), nullable=True),
@@ -184,15 +198,7 @@ def build_schema(layout: TableLayout | str = DEFAULT_TABLE_PREFIX) -> StoreSchem
             name=f"fk_{prefix}events_session",
             ondelete="CASCADE",
         ),
-        Index(
-            f"ix_{prefix}events_recent",
-            *owned,
-            "app_name",
-            "user_id",
-            "session_id",
-            "timestamp",
-            "id",
-        ),
+        Index(f"ix_{prefix}events_position", *owned, "app_name", "user_id", "session_id", "seq"),
         **_MYSQL_OPTIONS,
     )
     app_states = Table(

@@ -145,7 +145,7 @@ class _Builder:
         )
         existing_event = select(e.c.event_data).where(event_key).scalar_subquery()
         probe_session = select(
-            s.c.revision, s.c.create_time, existing_event.label("existing_event")
+            s.c.revision, s.c.incarnation, existing_event.label("existing_event")
         ).where(session_key)
         bump_session = (
             update(s)
@@ -156,6 +156,7 @@ class _Builder:
             select(
                 s.c.state,
                 s.c.revision,
+                s.c.incarnation,
                 s.c.create_time,
                 s.c.update_time,
                 a.c.state.label("app_state"),
@@ -191,7 +192,9 @@ class _Builder:
         events_of_session = select(e.c.event_data).where(
             self.key(e, app_name="app_name", user_id="user_id", session_id="session_id")
         )
-        newest_first = (e.c.timestamp.desc(), e.c.id.desc())
+        # In append order (the events index), not by timestamp: another
+        # host's clock may have set an older timestamp on a newer event.
+        newest_first = (e.c.seq.desc(), e.c.id.desc())
         since = e.c.timestamp >= bindparam("after")
         limit: BindParameter[int] = bindparam("limit")
         return {
@@ -211,6 +214,7 @@ class _Builder:
                 s.c.id,
                 s.c.state,
                 s.c.revision,
+                s.c.incarnation,
                 s.c.create_time,
                 s.c.update_time,
                 u.c.state.label("user_state"),
@@ -233,12 +237,12 @@ class _Builder:
         """A user's events after a cursor, in the order of the events index: one range scan."""
         e = self.schema.events
         past_event = self.past(
-            (e.c.session_id, e.c.timestamp, e.c.id), ("after_session", "after_time", "after_event")
+            (e.c.session_id, e.c.seq, e.c.id), ("after_session", "after_seq", "after_event")
         )
         return (
-            select(e.c.session_id, e.c.timestamp, e.c.event_data)
+            select(e.c.session_id, e.c.seq, e.c.timestamp, e.c.event_data)
             .where(self.key(e, app_name="app_name", user_id="user_id"), past_event)
-            .order_by(e.c.session_id, e.c.timestamp, e.c.id)
+            .order_by(e.c.session_id, e.c.seq, e.c.id)
             .limit(bindparam("limit"))
         )
 

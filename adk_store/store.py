@@ -9,6 +9,7 @@ is compared and bumped, which is what makes concurrent writers safe.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
@@ -193,6 +194,7 @@ class SessionStore:
             "id": session_id,
             "state": deltas.session,
             "revision": 0,
+            "incarnation": secrets.token_hex(16),
             "create_time": now,
             "update_time": now,
         }
@@ -213,6 +215,7 @@ class SessionStore:
             id=session_id,
             state=deltas.session,
             revision=0,
+            incarnation=row["incarnation"],
             create_time=now,
             update_time=now,
             app_state=app_state,
@@ -269,6 +272,7 @@ class SessionStore:
             id=session_id,
             state=row.state,
             revision=row.revision,
+            incarnation=row.incarnation,
             create_time=row.create_time,
             update_time=row.update_time,
             app_state=row.app_state or {},
@@ -311,6 +315,7 @@ class SessionStore:
                 id=row.id,
                 state=row.state,
                 revision=row.revision,
+                incarnation=row.incarnation,
                 create_time=row.create_time,
                 update_time=row.update_time,
                 app_state=app_state,
@@ -339,13 +344,15 @@ class SessionStore:
             "key_app_name": app_name,
             "key_user_id": user_id,
             "after_session": cursor.session_id,
-            "after_time": cursor.timestamp,
+            "after_seq": cursor.seq,
             "after_event": cursor.event_id,
             "limit": page_size,
         }
         async with self.unit_of_work(autocommit=True) as connection:
             rows = (await connection.execute(self.statements.user_events_page, params)).all()
-        return [UserEventRecord(row.session_id, row.timestamp, row.event_data) for row in rows]
+        return [
+            UserEventRecord(row.session_id, row.seq, row.timestamp, row.event_data) for row in rows
+        ]
 
     async def delete_session(self, *, app_name: str, user_id: str, session_id: str) -> bool:
         """Delete the session and (by cascade) its events; False if it did not exist."""
@@ -411,7 +418,7 @@ class SessionStore:
         params = dict(
             key,
             expected_revision=None if expected is None else expected.revision,
-            expected_create_time=None if expected is None else expected.create_time,
+            expected_incarnation=None if expected is None else expected.incarnation,
             new_update_time=event_row["timestamp"],
             session_delta=deltas.session,
             app_delta=deltas.app,
@@ -430,7 +437,7 @@ class SessionStore:
         except IntegrityError as exc:
             conflict = exc
         if written is not None and written.revision is not None:
-            return AppendOutcome(SessionVersion(written.revision, written.create_time), False)
+            return AppendOutcome(SessionVersion(written.revision, written.incarnation), False)
         async with self.unit_of_work(autocommit=True) as connection:
             probe = await self._probe(connection, key, event_row)
         # Only the event's primary key can conflict; anything else is not ours to explain.
@@ -457,7 +464,7 @@ class SessionStore:
             if (
                 row is None
                 or row.existing_event is not None
-                or expected not in (None, SessionVersion(row.revision, row.create_time))
+                or expected not in (None, SessionVersion(row.revision, row.incarnation))
             ):
                 return self._refusal(key, row, expected, event_row)
             bump: dict[str, Any] = dict(
@@ -483,9 +490,11 @@ class SessionStore:
                     "user_id": key["key_user_id"],
                     "session_id": key["key_session_id"],
                     **event_row,
+                    # The event's place: the revision this append produced.
+                    "seq": row.revision + 1,
                 },
             )
-        return AppendOutcome(SessionVersion(row.revision + 1, row.create_time), False)
+        return AppendOutcome(SessionVersion(row.revision + 1, row.incarnation), False)
 
     async def _probe(
         self,
@@ -516,7 +525,7 @@ class SessionStore:
             )
         if probe.existing_event is not None:
             if probe.existing_event == event_row["event_data"]:
-                return AppendOutcome(SessionVersion(probe.revision, probe.create_time), True)
+                return AppendOutcome(SessionVersion(probe.revision, probe.incarnation), True)
             raise DuplicateEventError(
                 f"Event {event_row['id']} is already stored in session {session_id} with "
                 "different content; give a new event a new id."
@@ -528,7 +537,7 @@ class SessionStore:
                 f"Session {session_id} was deleted and created again while this event was "
                 "being appended; nothing was written. Fetch it again with get_session and retry."
             )
-        if expected.create_time != probe.create_time:
+        if expected.incarnation != probe.incarnation:
             raise StaleSessionError(
                 f"Session {session_id} was deleted and created again since this copy was "
                 "read. Fetch it again with get_session and retry."

@@ -109,7 +109,10 @@ def _run_on(connection: Connection) -> None:
     lock = rules_for(connection.dialect).migration_lock(
         connection, f"{layout.schema or ''}.{schema.version_table}"
     )
-    with context.begin_transaction(), lock:
+    # The lock first: it outlives the transactions, which Alembic begins and
+    # commits itself (a revision may commit part-way to build an index
+    # concurrently).
+    with lock, context.begin_transaction():
         _create_schema(connection)
         context.run_migrations()
         if not context.get_context().get_current_heads():
@@ -118,6 +121,10 @@ def _run_on(connection: Connection) -> None:
             Table(schema.version_table, MetaData(), schema=layout.schema).drop(
                 connection, checkfirst=True
             )
+        # Where DDL is not transactional (SQLite, MySQL) Alembic commits each
+        # revision itself; what ran after the last one is committed here.
+        if connection.in_transaction():
+            connection.commit()
 
 
 async def _run_with_own_engine() -> None:
@@ -128,8 +135,7 @@ async def _run_with_own_engine() -> None:
     try:
         async with engine.connect() as connection:
             connection = await connection.execution_options(**{WRITE_INTENT: True})
-            async with connection.begin():
-                await connection.run_sync(_run_on)
+            await connection.run_sync(_run_on)
     finally:
         await engine.dispose()
 

@@ -34,7 +34,7 @@ def test_mariadb_urls_get_exactly_the_mysql_variants() -> None:
         "DATETIME(6)",
         "JSON",
         "CHARSET=utf8mb4",
-        "COLLATE utf8mb4_bin",
+        "COLLATE utf8mb4_nopad_bin",
         "ENGINE=InnoDB",
     ):
         assert fragment in mysql_ddl

@@ -34,14 +34,12 @@ VALUES: tuple[Any, ...] = (None, 0, 1, "x", "ünï", [1, 2], {"n": {"m": [None]}
 STEERED_CLEAR = {
     "reused_event_id_with_other_content": "every event gets a fresh id",
     "stale_session_copy": "each service appends to the copy it last handed out",
-    "events_ordered_by_timestamp_then_id": "the clock moves on before every event",
     "times_read_back_to_the_microsecond": (
         "the clock moves in whole milliseconds and last_update_time is compared to the microsecond"
     ),
     "values_some_database_cannot_store": "VALUES holds only values every database stores",
     "state_values_without_json_form": "VALUES holds only JSON values",
     "overlong_ids": "APPS, USERS and SESSION_IDS are short",
-    "ids_ending_with_a_space": "APPS, USERS and SESSION_IDS have no trailing spaces",
 }
 
 

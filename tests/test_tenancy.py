@@ -210,7 +210,9 @@ async def test_postgres_schemas_hold_separate_stores(postgres: PostgresServer) -
         assert await b.get_session(app_name="app", user_id="u", session_id="s") is None
         assert (await b.list_sessions(app_name="app")).sessions == []
 
-    await _cli("db", "downgrade", "--url", url, "--schema", "tenant_a")
+    await _cli(
+        "db", "downgrade", "--url", url, "--schema", "tenant_a", "--revision", "base", "--yes"
+    )
     assert (
         await _scalar(
             url, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'tenant_a'"

@@ -79,8 +79,10 @@ class DialectRules:
         """Hold a database-wide lock named ``key`` while the schema is upgraded.
 
         Processes started with ``auto_migrate=True`` then upgrade one at a
-        time and the later ones find the schema current. Without a named
-        lock, the migration's own transaction is all there is.
+        time and the later ones find the schema current. Taken outside the
+        migration's transactions and held across them: a revision may commit
+        part-way (PostgreSQL's concurrent index builds). Without a named lock,
+        the migration's own transaction is all there is.
         """
         yield
 

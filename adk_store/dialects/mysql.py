@@ -105,6 +105,7 @@ class MySQLRules(DialectRules):
             text("SELECT GET_LOCK(:name, :wait)"),
             {"name": key, "wait": _MIGRATION_LOCK_WAIT_SECONDS},
         ).scalar()
+        connection.commit()
         if got != 1:
             raise TimeoutError(
                 f"Timed out after {_MIGRATION_LOCK_WAIT_SECONDS} s waiting for the migration "
@@ -115,6 +116,7 @@ class MySQLRules(DialectRules):
             yield
         finally:
             connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": key})
+            connection.commit()
 
 
 MYSQL = MySQLRules("mysql")

@@ -54,10 +54,16 @@ class PostgreSQLRules(PostgreSQLCompatibleRules):
 
     @contextmanager
     def migration_lock(self, connection: Connection, key: str) -> Iterator[None]:
-        """A transaction-scoped advisory lock, released by the migration's commit."""
-        lock_id = zlib.crc32(key.encode()) - 2**31
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
-        yield
+        """A session-level advisory lock: held across the commits of a revision that
+        builds indexes CONCURRENTLY, outside any transaction."""
+        lock_id = {"id": zlib.crc32(key.encode()) - 2**31}
+        connection.execute(text("SELECT pg_advisory_lock(:id)"), lock_id)
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:id)"), lock_id)
+            connection.commit()
 
     def atomic_append(
         self, schema: StoreSchema, owner_values: dict[str, Any]
@@ -80,18 +86,18 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
     without BEGIN/COMMIT: one round trip.
 
     Parameters: ``key_app_name``, ``key_user_id``, ``key_session_id``,
-    ``expected_revision`` and ``expected_create_time`` (None: no check),
+    ``expected_revision`` and ``expected_incarnation`` (None: no check),
     ``new_update_time``, ``session_delta``, ``app_delta``, ``user_delta`` and
     every event column but ``EVENT_PARTS_FROM_DOCUMENT`` as ``event_<column>``
     (a parameter named like a column would be taken by SQLAlchemy as a value
     to SET in the nested DML). The owner (``owner_values``, empty without an
     owner column) is bound into the statement. The result row holds the new ``revision``, NULL when
-    nothing was written, and the session's ``create_time``.
+    nothing was written, and the session's ``incarnation``.
     """
     s, e = schema.sessions, schema.events
     owned = list(schema.owner_names)
     expected = bindparam("expected_revision", type_=BigInteger)
-    created = bindparam("expected_create_time", type_=s.c.create_time.type)
+    incarnation = bindparam("expected_incarnation", type_=s.c.incarnation.type)
     when = bindparam("new_update_time", type_=s.c.update_time.type)
     bumped = (
         update(s)
@@ -100,7 +106,10 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
             s.c.app_name == bindparam("key_app_name"),
             s.c.user_id == bindparam("key_user_id"),
             s.c.id == bindparam("key_session_id"),
-            or_(expected.is_(None), and_(s.c.revision == expected, s.c.create_time == created)),
+            or_(
+                expected.is_(None),
+                and_(s.c.revision == expected, s.c.incarnation == incarnation),
+            ),
         )
         .values(
             state=s.c.state.op("||")(bindparam("session_delta", type_=s.c.state.type)),
@@ -113,7 +122,7 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
             s.c.user_id,
             s.c.id,
             s.c.revision,
-            s.c.create_time,
+            s.c.incarnation,
         )
         .cte("bumped")
     )
@@ -132,6 +141,9 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
         # rather than serialised and sent a second time.
         if name in EVENT_PARTS_FROM_DOCUMENT:
             return event_data[name]
+        if name == "seq":
+            # The event's place: the revision this append produced.
+            return bumped.c.revision
         return (
             event_data if name == "event_data" else bindparam(f"event_{name}", type_=e.c[name].type)
         )
@@ -155,7 +167,7 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
     ]
     return select(
         select(bumped.c.revision).scalar_subquery().label("revision"),
-        select(bumped.c.create_time).scalar_subquery().label("create_time"),
+        select(bumped.c.incarnation).scalar_subquery().label("incarnation"),
         *(count.label(f"written_{index}") for index, count in enumerate(written)),
     )
 

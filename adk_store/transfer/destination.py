@@ -111,6 +111,7 @@ class Destination:
             "id": record.id,
             "state": record.state,
             "revision": revision,
+            "incarnation": record.incarnation,
             "create_time": record.create_time,
             "update_time": record.update_time,
         }
@@ -124,6 +125,37 @@ class Destination:
         session = dict(zip(EVENT_SESSION_KEY, key, strict=True), **self.store.owner_values)
         await connection.execute(
             self._insert[self.store.schema.events.name], [{**row, **session} for row in rows]
+        )
+
+    async def number_events(self, connection: AsyncConnection, key: SessionKey) -> None:
+        """Give the session's events their places, in timestamp, then id, order.
+
+        For sources that keep no order of their own (ADK's and sqlspec's
+        tables): the events were written in id order, a page at a time.
+        """
+        e = self.store.schema.events
+        source = e.alias("source")
+        same_session = [
+            source.c[name] == value for name, value in zip(EVENT_SESSION_KEY, key, strict=True)
+        ]
+        numbered = (
+            select(
+                source.c.id,
+                func.row_number()
+                .over(order_by=(source.c.timestamp, source.c.id))
+                .label("position"),
+            )
+            .where(*same_session, *self.store.owner_filter(source))
+            .subquery("numbered")
+        )
+        await connection.execute(
+            update(e)
+            .values(seq=numbered.c.position)
+            .where(
+                *(e.c[name] == value for name, value in zip(EVENT_SESSION_KEY, key, strict=True)),
+                *self.store.owner_filter(e),
+                e.c.id == numbered.c.id,
+            )
         )
 
     async def set_revision(

@@ -274,9 +274,12 @@ class _Run:
             if connection is not None:
                 await self.destination.insert_events(connection, key, rows)
             written += len(rows)
-        # Events added to the source since it was counted are imported too.
-        if connection is not None and record.revision is None and written != revision:
-            await self.destination.set_revision(connection, key, written)
+        if connection is not None and record.revision is None:
+            # A source with no revisions keeps no order either: number the events.
+            await self.destination.number_events(connection, key)
+            # Events added to the source since it was counted are imported too.
+            if written != revision:
+                await self.destination.set_revision(connection, key, written)
         return written
 
     def _transaction(self) -> AbstractAsyncContextManager[AsyncConnection | None]:

@@ -48,7 +48,10 @@ class SessionRecord:
     """A session as the destination stores it: session keys only in ``state``.
 
     ``revision`` is None for sources that have none (ADK, sqlspec): the
-    writer then uses the number of events it imported.
+    writer then uses the number of events it imported. ``incarnation`` is
+    kept from another adk-store store, so copies of its sessions read
+    before the move stay current; other sources' sessions are each their
+    own incarnation ``'0'``.
     """
 
     app_name: str
@@ -58,6 +61,7 @@ class SessionRecord:
     create_time: datetime
     update_time: datetime
     revision: int | None = None
+    incarnation: str = "0"
 
     @property
     def key(self) -> SessionKey:

@@ -46,6 +46,7 @@ class StoreSource(Source):
             row["create_time"],
             row["update_time"],
             revision=row["revision"],
+            incarnation=row["incarnation"],
         )
 
     def scope_of(self, scope: Scope, row: RowMapping) -> ScopeRecord:

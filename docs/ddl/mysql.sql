@@ -61,3 +61,44 @@ CREATE TABLE adk_user_states (
 )ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_bin;
 
 INSERT INTO adk_alembic_version (version_num) VALUES ('0001');
+
+-- Running upgrade 0001 -> 0002
+
+ALTER TABLE adk_sessions ADD COLUMN incarnation VARCHAR(32) NOT NULL DEFAULT '0';
+
+ALTER TABLE adk_events ADD COLUMN seq BIGINT NOT NULL DEFAULT '0';
+
+UPDATE adk_events, (SELECT source.app_name AS app_name, source.user_id AS user_id, source.session_id AS session_id, source.id AS id, row_number() OVER (PARTITION BY source.app_name, source.user_id, source.session_id ORDER BY source.timestamp, source.id) AS position 
+FROM adk_events AS source) AS numbered SET adk_events.seq=numbered.position WHERE adk_events.app_name = numbered.app_name AND adk_events.user_id = numbered.user_id AND adk_events.session_id = numbered.session_id AND adk_events.id = numbered.id;
+
+CREATE INDEX ix_adk_events_position ON adk_events (app_name, user_id, session_id, seq);
+
+DROP INDEX ix_adk_events_recent ON adk_events;
+
+CREATE INDEX ix_adk_sessions_activity ON adk_sessions (app_name, update_time, user_id, id);
+
+ALTER TABLE adk_events DROP FOREIGN KEY fk_adk_events_session;
+
+ALTER TABLE adk_sessions MODIFY app_name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_sessions MODIFY user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_sessions MODIFY id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_events MODIFY app_name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_events MODIFY user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_events MODIFY session_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_events MODIFY id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_app_states MODIFY app_name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_user_states MODIFY app_name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_user_states MODIFY user_id VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL;
+
+ALTER TABLE adk_events ADD CONSTRAINT fk_adk_events_session FOREIGN KEY(app_name, user_id, session_id) REFERENCES adk_sessions (app_name, user_id, id) ON DELETE CASCADE;
+
+UPDATE adk_alembic_version SET version_num='0002' WHERE adk_alembic_version.version_num = '0001';

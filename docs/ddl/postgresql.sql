@@ -69,4 +69,33 @@ CREATE TABLE adk_user_states (
 
 INSERT INTO adk_alembic_version (version_num) VALUES ('0001') RETURNING adk_alembic_version.version_num;
 
+-- Running upgrade 0001 -> 0002
+
+ALTER TABLE adk_sessions ADD COLUMN incarnation VARCHAR(32) DEFAULT '0' NOT NULL;
+
+ALTER TABLE adk_events ADD COLUMN seq BIGINT DEFAULT '0' NOT NULL;
+
+UPDATE adk_events SET seq=numbered.position FROM (SELECT source.app_name AS app_name, source.user_id AS user_id, source.session_id AS session_id, source.id AS id, row_number() OVER (PARTITION BY source.app_name, source.user_id, source.session_id ORDER BY source.timestamp, source.id) AS position 
+FROM adk_events AS source) AS numbered WHERE adk_events.app_name = numbered.app_name AND adk_events.user_id = numbered.user_id AND adk_events.session_id = numbered.session_id AND adk_events.id = numbered.id;
+
+COMMIT;
+
+CREATE INDEX CONCURRENTLY ix_adk_events_position ON adk_events (app_name, user_id, session_id, seq);
+
+BEGIN;
+
+COMMIT;
+
+DROP INDEX CONCURRENTLY ix_adk_events_recent;
+
+BEGIN;
+
+COMMIT;
+
+CREATE INDEX CONCURRENTLY ix_adk_sessions_activity ON adk_sessions (app_name, update_time, user_id, id);
+
+BEGIN;
+
+UPDATE adk_alembic_version SET version_num='0002' WHERE adk_alembic_version.version_num = '0001';
+
 COMMIT;

@@ -46,8 +46,7 @@ def test_every_store_statement_compiles_for_oracle(oracle_store: SessionStore) -
     assert "FOR UPDATE" in compiled["lock_session"]
     assert "FETCH FIRST :limit ROWS ONLY" in compiled["select_events(True, True)"]
     assert (
-        "ORDER BY adk_events.seq DESC, adk_events.id DESC"
-        in compiled["select_events(True, False)"]
+        "ORDER BY adk_events.seq DESC, adk_events.id DESC" in compiled["select_events(True, False)"]
     )
     # Oracle has no ON CONFLICT: scope rows are created by INSERT ... SELECT FROM DUAL.
     assert "FROM DUAL" in compiled["user_ensure"] and "NOT (EXISTS" in compiled["user_ensure"]

@@ -70,12 +70,13 @@ _ASYNC_DRIVERS = {
     "mariadb": {"aiomysql", "asyncmy"},
     "oracle": {"oracledb"},
 }
-_EXTRAS = {
-    "asyncpg": "postgres",
-    "psycopg": "psycopg",
-    "aiomysql": "mysql",
-    "asyncmy": "mysql",
-    "oracledb": "oracle",
+# Driver -> (the package that provides it, adk-store's extra that pins it).
+_DRIVER_PACKAGES = {
+    "asyncpg": ("asyncpg", "postgres"),
+    "psycopg": ("psycopg[binary]", "psycopg"),
+    "aiomysql": ("aiomysql 'PyMySQL<1.2'", "mysql"),
+    "asyncmy": ("asyncmy", "mysql"),
+    "oracledb": ("oracledb", "oracle"),
 }
 
 
@@ -365,11 +366,11 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
     try:
         engine = create_async_engine(resolved, **engine_options)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
-        extra = _EXTRAS.get(resolved.get_driver_name(), "all")
+        package, extra = _DRIVER_PACKAGES.get(resolved.get_driver_name(), ("", "all"))
         raise StoreConfigurationError(
             f"The driver for {redact(resolved)} is not installed "
-            f"({exc.__class__.__name__}: {exc}); install it with "
-            f"'pip install \"adk-store[{extra}]\"'."
+            f"({exc.__class__.__name__}: {exc}); install it with 'pip install {package}', "
+            f"or from an adk-store checkout with 'pip install \".[{extra}]\"'."
         ) from None
     except (ArgumentError, TypeError) as exc:
         raise StoreConfigurationError(

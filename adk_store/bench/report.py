@@ -145,7 +145,8 @@ def chart(report: dict[str, Any], path: Path, console: Console) -> bool:
     except ImportError:
         console.print(
             f"{path.name} not drawn: it needs matplotlib; "
-            "install it with pip install 'adk-store[bench]'."
+            "install it with pip install matplotlib (from an adk-store checkout: "
+            "pip install '.[bench]')."
         )
         return False
 

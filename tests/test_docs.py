@@ -324,6 +324,16 @@ def _pip_install_arguments(code: str) -> list[list[str]]:
     return found
 
 
+def _install(command: list[str], cwd: Path, env: dict[str, str], where: str) -> str:
+    """Run an install command as the docs give it; its output, or a failure naming the page."""
+    done = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0 and EXTRA_MISSING not in log, f"{where}:\n{log}"
+    return log
+
+
 def _documented_installs() -> dict[tuple[str, ...], str]:
     """Every ``pip install`` the pages show outside install and skipped blocks: arguments, where."""
     found: dict[tuple[str, ...], str] = {}
@@ -404,16 +414,7 @@ def test_install_commands_work_as_written(tmp_path: Path) -> None:
         for block in parse(page)[0]:
             if block.kind != INSTALL:
                 continue
-            done = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
-                [bash, "-euo", "pipefail", "-c", block.code],
-                cwd=checkout,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-            log = done.stdout + done.stderr
-            assert done.returncode == 0 and EXTRA_MISSING not in log, f"{block.where}:\n{log}"
+            log = _install([bash, "-euo", "pipefail", "-c", block.code], checkout, env, block.where)
             ran.append(block.where)
     assert len(ran) >= 2, ran
     # The README's block ends with the demo, on a fresh store.
@@ -432,17 +433,8 @@ def test_install_commands_work_as_written(tmp_path: Path) -> None:
     installs = _documented_installs()
     assert (".[postgres]",) in installs and len(installs) >= 5, installs
     for arguments, where in installs.items():
-        done = subprocess.run(  # noqa: PLW1510 - the exit code is asserted
-            [clean / "bin" / "python", "-m", "pip", "install", "--dry-run", *arguments],
-            cwd=checkout,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        log = done.stdout + done.stderr
-        command = shlex.join(["pip", "install", *arguments])
-        assert done.returncode == 0 and EXTRA_MISSING not in log, f"{where}: {command}\n{log}"
+        command = [str(clean / "bin" / "python"), "-m", "pip", "install", "--dry-run", *arguments]
+        _install(command, checkout, env, f"{where}: {shlex.join(command)}")
 
 
 def test_docs_extra_brings_a_signature_formatter() -> None:

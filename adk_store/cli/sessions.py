@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -241,19 +241,29 @@ def render_listing(listing: Listing, out: Console, *, as_json: bool) -> None:
 def _listing_document(listing: Listing) -> dict[str, Any]:
     """The listing as ``--json`` prints it."""
     if isinstance(listing, AppListing):
-        return {"apps": [_app_document(app) for app in listing.apps]}
+        return {"apps": [_summary_document(app) for app in listing.apps]}
     if isinstance(listing, UserListing):
         return {
             "app_name": listing.app_name,
-            "users": [_user_document(user) for user in listing.page.items],
+            "users": [_summary_document(user) for user in listing.page.items],
             "next": listing.page.next_token,
         }
     return {
         "app_name": listing.app_name,
         "user_id": listing.user_id,
         "order": listing.order.value,
-        "sessions": [_session_summary_document(item) for item in listing.page.items],
+        "sessions": [_summary_document(item) for item in listing.page.items],
         "next": listing.page.next_token,
+    }
+
+
+def _summary_document(
+    summary: admin.AppSummary | admin.UserSummary | admin.SessionSummary,
+) -> dict[str, Any]:
+    """A listing row as ``--json`` prints it: its fields, times in ISO 8601 UTC."""
+    return {
+        name: iso_utc(value) if isinstance(value, datetime) else value
+        for name, value in asdict(summary).items()
     }
 
 
@@ -273,15 +283,6 @@ def _render_apps(listing: AppListing, out: Console) -> None:
     out.print(table)
 
 
-def _app_document(app: admin.AppSummary) -> dict[str, Any]:
-    return {
-        "app_name": app.app_name,
-        "sessions": app.sessions,
-        "users": app.users,
-        "last_update_time": iso_utc(app.last_update_time),
-    }
-
-
 def _render_users(listing: UserListing, out: Console) -> None:
     page = listing.page
     app_name = escape(listing.app_name)
@@ -293,14 +294,6 @@ def _render_users(listing: UserListing, out: Console) -> None:
         table.add_row(Text(user.user_id), str(user.sessions), utc_time(user.last_update_time))
     out.print(table if page.items else f"No sessions stored for app {app_name}.")
     _render_next(page.next_token, out)
-
-
-def _user_document(user: admin.UserSummary) -> dict[str, Any]:
-    return {
-        "user_id": user.user_id,
-        "sessions": user.sessions,
-        "last_update_time": iso_utc(user.last_update_time),
-    }
 
 
 def _render_sessions(listing: SessionListing, out: Console) -> None:
@@ -325,17 +318,6 @@ def _render_sessions(listing: SessionListing, out: Console) -> None:
             details.append("state keys: " + ", ".join(item.state_keys))
         print_indented(out, details)
     _render_next(page.next_token, out)
-
-
-def _session_summary_document(item: admin.SessionSummary) -> dict[str, Any]:
-    return {
-        "app_name": item.app_name,
-        "user_id": item.user_id,
-        "id": item.id,
-        "create_time": iso_utc(item.create_time),
-        "update_time": iso_utc(item.update_time),
-        "state_keys": item.state_keys,
-    }
 
 
 def _render_next(token: str | None, out: Console) -> None:

@@ -1,8 +1,8 @@
-"""Revision 0001 is frozen: its DDL is pinned per dialect and per layout.
+"""Released revisions are frozen: their DDL is pinned per dialect and per layout.
 
-A revision that has run on someone's database must create the same tables
-forever, so 0001 spells out its own types, lengths and indexes instead of
-borrowing them from the live schema. A digest of what it emits, per dialect
+A revision that has run on someone's database must do the same forever, so
+each spells out its own types, lengths and indexes instead of borrowing them
+from the live schema. A digest of what it emits, per dialect
 and layout (``tests/snapshots/``), catches any change; the live checks show
 the frozen tables still match the live MetaData (an autogenerate comparison
 comes out empty).
@@ -33,9 +33,11 @@ from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.schema import ONLY_ON_DIALECT, build_schema
 
 REPO = Path(__file__).resolve().parents[1]
-REVISION_FILE = REPO / "alembic" / "versions" / "0001_initial_schema.py"
-# SHA-256 of what 0001 emits, by dialect, layout and direction.
-DIGESTS = Path(__file__).resolve().parent / "snapshots" / "0001_initial_schema.json"
+VERSIONS = REPO / "alembic" / "versions"
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+# Every released revision, by the stem of its file; tests/snapshots/<stem>.json
+# holds the SHA-256 of what it emits, by dialect, layout and direction.
+RELEASED = {"0001": "0001_initial_schema", "0002": "0002_positions_incarnations"}
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle")
 
 # Every shape of layout the revision builds differently: each owner column
@@ -72,15 +74,15 @@ def _layouts(dialect: str) -> dict[str, TableLayout]:
     return {**LAYOUTS, **(POSTGRESQL_LAYOUTS if dialect == "postgresql" else {})}
 
 
-def _emitted(dialect: str, layout: TableLayout, direction: str) -> str:
-    """The SQL 0001's ``upgrade`` or ``downgrade`` emits, captured offline.
+def _emitted(revision_id: str, dialect: str, layout: TableLayout, direction: str) -> str:
+    """The SQL a revision's ``upgrade`` or ``downgrade`` emits, captured offline.
 
-    Runs the revision's own function, not env.py, so only 0001's operations
+    Runs the revision's own function, not env.py, so only its operations
     are pinned: how the version table is kept may change without touching it.
     """
     config = migrations.alembic_config(layout)
     script = ScriptDirectory.from_config(config)
-    revision = script.get_revision("0001")
+    revision = script.get_revision(revision_id)
     assert revision is not None
     buffer = io.StringIO()
     with EnvironmentContext(config, script) as environment:
@@ -92,11 +94,11 @@ def _emitted(dialect: str, layout: TableLayout, direction: str) -> str:
     return buffer.getvalue()
 
 
-def digests(dialect: str) -> dict[str, str]:
-    """A digest of every layout's upgrade and downgrade on ``dialect``."""
+def digests(revision: str, dialect: str) -> dict[str, str]:
+    """A digest of every layout's upgrade and downgrade of ``revision`` on ``dialect``."""
     return {
         f"{name} {direction}": hashlib.sha256(
-            _emitted(dialect, layout, direction).encode()
+            _emitted(revision, dialect, layout, direction).encode()
         ).hexdigest()
         for name, layout in _layouts(dialect).items()
         for direction in ("upgrade", "downgrade")
@@ -104,19 +106,21 @@ def digests(dialect: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_0001_emits_exactly_the_committed_ddl(dialect: str) -> None:
-    committed = json.loads(DIGESTS.read_text())[dialect]
-    emitted = digests(dialect)
+@pytest.mark.parametrize("revision", RELEASED)
+def test_released_revisions_emit_exactly_the_committed_ddl(revision: str, dialect: str) -> None:
+    committed = json.loads((SNAPSHOTS / f"{RELEASED[revision]}.json").read_text())[dialect]
+    emitted = digests(revision, dialect)
     changed = sorted(key for key, digest in emitted.items() if committed.get(key) != digest)
     assert changed == [], (
-        f"Revision 0001 now emits other DDL on {dialect} for {changed}. Databases already "
-        "created by 0001 would not get that change: restore 0001 and make the change in a "
-        "new revision."
+        f"Revision {revision} now emits other DDL on {dialect} for {changed}. Databases "
+        f"already upgraded to {revision} would not get that change: restore the revision "
+        "and make the change in a new one."
     )
 
 
-def test_0001_does_not_import_the_live_schema() -> None:
-    tree = ast.parse(REVISION_FILE.read_text())
+@pytest.mark.parametrize("revision", RELEASED)
+def test_released_revisions_do_not_import_the_live_schema(revision: str) -> None:
+    tree = ast.parse((VERSIONS / f"{RELEASED[revision]}.py").read_text())
     imported = {
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     } | {
@@ -127,7 +131,7 @@ def test_0001_does_not_import_the_live_schema() -> None:
     }
     from_live_code = {name for name in imported if name.split(".")[0] == "adk_store"}
     assert from_live_code <= LAYOUT_MODULES, (
-        f"Revision 0001 imports {sorted(from_live_code - LAYOUT_MODULES)}: write the types "
+        f"Revision {revision} imports {sorted(from_live_code - LAYOUT_MODULES)}: write the types "
         "and options in the revision itself, so later changes there cannot alter it."
     )
 
@@ -160,7 +164,7 @@ def _differences(connection: Connection, layout: TableLayout) -> list[object]:
 async def test_frozen_revisions_create_the_live_metadata(
     database: Database, layout_name: str
 ) -> None:
-    """Upgraded to head (today: 0001 alone), the tables are what the MetaData declares."""
+    """Upgraded to head, the tables are what the MetaData declares."""
     layout = LIVE_LAYOUTS[layout_name]
     engine = create_engine(database.url)
     try:

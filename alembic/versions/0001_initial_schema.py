@@ -10,8 +10,8 @@ or ``adk_store.schema``. Databases already upgraded to 0001 keep what 0001
 created, so a change to the live schema must arrive as a new revision; had
 0001 borrowed from live code, that change would silently make fresh
 databases differ from old ones at the same revision.
-``tests/snapshots/0001_initial_schema/`` pins the SQL it emits on each
-dialect.
+``tests/snapshots/0001_initial_schema.json`` pins a digest of the SQL it
+emits on each dialect.
 
 The one thing taken from adk-store is the layout (``layout_in_context``):
 table prefix, PostgreSQL schema and owner column (name, type name, foreign

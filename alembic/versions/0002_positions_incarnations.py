@@ -132,7 +132,8 @@ def downgrade() -> None:
     layout = layout_in_context(context.config)
     p, schema, owned = layout.prefix, layout.schema, _owned(layout)
     if _dialect() in ("mysql", "mariadb"):
-        _refuse_ids_that_differ_by_trailing_spaces(layout)
+        if not context.is_offline_mode():
+            _refuse_ids_that_differ_by_trailing_spaces(layout)
         _set_collation(layout, _MYSQL_PAD_COLLATION)
     _drop_index(f"ix_{p}sessions_activity", f"{p}sessions", schema)
     _create_index(

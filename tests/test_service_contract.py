@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -32,7 +33,7 @@ from google.genai import types
 from helpers import make_event, recorded_statements, revision_of
 from sqlalchemy import func, select
 
-from adk_store import DuplicateEventError, SqlSessionService, UnstorableValueError
+from adk_store import DuplicateEventError, SessionStore, SqlSessionService, UnstorableValueError
 
 APP = "app"
 USER = "user"
@@ -905,3 +906,16 @@ async def test_a_copy_of_a_deleted_session_is_stale_under_a_frozen_clock(
         await service.append_event(old, make_event("ghost", timestamp=1_700_000_000.0))
     stored = await _get(service, new)
     assert [e.content.parts[0].text for e in stored.events] == ["second life"]
+
+
+def test_an_unversioned_append_whose_session_was_recreated_mid_call_is_stale() -> None:
+    """The one-statement append wrote nothing and the probe then found a session.
+
+    With no version expected that only happens when the session was deleted
+    and created again between the two statements (too narrow a window to hit
+    from outside); the refusal must be ADK's error, not a failed assertion.
+    """
+    key = {"key_app_name": APP, "key_user_id": USER, "key_session_id": "s"}
+    probe = SimpleNamespace(revision=0, incarnation="ab12", existing_event=None)
+    with pytest.raises(StaleSessionError, match="deleted and created again while"):
+        SessionStore._refusal(key, probe, None, {"id": "e1", "event_data": {"id": "e1"}})

@@ -362,3 +362,13 @@ async def test_a_service_whose_layout_differs_from_the_tables_is_refused(
     assert not [
         sql for sql in statements if "FROM adk_sessions" in sql or "adk_sessions SET" in sql
     ]
+
+
+@pytest.mark.parametrize("keyword", ["table_prefix", "schema", "owner_column"])
+def test_the_layout_keywords_of_earlier_releases_name_their_replacement(keyword: str) -> None:
+    """They would otherwise reach create_async_engine as unknown engine options."""
+    value: object = OwnerColumn("tenant_id") if keyword == "owner_column" else "crm_"
+    for construct in (SqlSessionService.from_url, SessionStore.from_url):
+        with pytest.raises(StoreConfigurationError, match=rf"{keyword} is now part of") as refused:
+            construct("sqlite+aiosqlite://", **{keyword: value})
+        assert "layout=TableLayout(prefix=..., schema=..., owner_column=...)" in str(refused.value)

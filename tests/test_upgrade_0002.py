@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from conftest import Database
 from google.adk.sessions.base_session_service import GetSessionConfig
 from helpers import make_event
@@ -136,3 +137,26 @@ async def test_0002_upgrades_a_filled_0001_database_in_place(shared_database: Da
         assert again is not None
         # Renumbered by time: the new event's slow clock now puts it first.
         assert [e.id for e in again.events] == ["new", *OLD_ORDER]
+
+
+async def test_downgrade_refuses_ids_that_differ_only_by_trailing_spaces(
+    shared_database: Database,
+) -> None:
+    """0001's PAD SPACE collation on MySQL/MariaDB cannot hold 'a' and 'a ' apart."""
+    if not shared_database.url.startswith(("mysql", "mariadb")):
+        return  # Only MySQL/MariaDB ever compared them equal.
+    url = shared_database.url
+    async with SqlSessionService.from_url(url, auto_migrate=True) as service:
+        await service.create_session(app_name="app", user_id="alice", session_id="s")
+        await service.create_session(app_name="app", user_id="alice", session_id="s2")
+        await service.create_session(app_name="app", user_id="alice ", session_id="s")
+    engine = create_engine(url)
+    try:
+        with pytest.raises(RuntimeError, match="differ only by trailing spaces"):
+            await downgrade(engine, LAYOUT, "0001")
+        # Refused before anything changed: still at head, every session there.
+        assert await current(engine, LAYOUT) == "0002"
+    finally:
+        await engine.dispose()
+    async with SqlSessionService.from_url(url) as service:
+        assert len((await service.list_sessions(app_name="app")).sessions) == 3

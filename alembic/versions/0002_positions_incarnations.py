@@ -250,18 +250,24 @@ def _set_collation(layout: TableLayout, collation: str) -> None:
 
 
 def _refuse_ids_that_differ_by_trailing_spaces(layout: TableLayout) -> None:
-    """Revision 0001's PAD SPACE collation cannot hold 'a' and 'a ' as two ids."""
-    names = [*_owned(layout), "app_name", "user_id", "id"]
-    sessions = sa.table(f"{layout.prefix}sessions", *(sa.column(name) for name in names))
-    key = [*(sessions.c[name] for name in names[:-1]), sa.func.rtrim(sessions.c.id)]
-    clash = (
-        op.get_bind()
-        .execute(sa.select(*key).group_by(*key).having(sa.func.count() > 1).limit(1))
-        .first()
-    )
-    if clash is not None:
-        raise RuntimeError(
-            f"Cannot downgrade to 0001: sessions {tuple(clash)!r} differ only by trailing "
-            "spaces, which 0001's collation treats as one id. Delete or rename one of "
-            "them first."
+    """Revision 0001's PAD SPACE collation cannot hold 'a' and 'a ' as two ids.
+
+    Every table's key is checked with trailing spaces removed from each of
+    its ids, before anything is changed.
+    """
+    owned = _owned(layout)
+    for table_name, columns in _ID_COLUMNS.items():
+        names = [*owned, *columns]
+        table = sa.table(f"{layout.prefix}{table_name}", *(sa.column(name) for name in names))
+        key = [table.c[name] if name in owned else sa.func.rtrim(table.c[name]) for name in names]
+        clash = (
+            op.get_bind()
+            .execute(sa.select(*key).group_by(*key).having(sa.func.count() > 1).limit(1))
+            .first()
         )
+        if clash is not None:
+            raise RuntimeError(
+                f"Cannot downgrade to 0001: rows of {layout.prefix}{table_name} with key "
+                f"{tuple(clash)!r} differ only by trailing spaces, which 0001's collation "
+                "treats as one id. Delete or rename one of them first."
+            )

@@ -30,8 +30,11 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.pool import Pool, QueuePool
 
 # Per pool (a disposed engine gets a new one) and per event loop (a
-# semaphore that has been waited on belongs to its loop).
-_permits: WeakKeyDictionary[Pool, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]]
+# semaphore that has been waited on belongs to its loop); None for a pool
+# with no limit to queue for.
+_permits: WeakKeyDictionary[
+    Pool, WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore | None]
+]
 _permits = WeakKeyDictionary()
 
 
@@ -56,14 +59,16 @@ async def wait_for_turn(pool: Pool) -> Callable[[], None]:
     the connection is back in the pool. Raises ``TimeoutError`` when the wait
     runs out, as the pool itself would.
     """
-    capacity = pool_capacity(pool)
-    if capacity is None or not isinstance(pool, QueuePool):
+    if not isinstance(pool, QueuePool):
         return _no_turn
-    loop = asyncio.get_running_loop()
     by_loop = _permits.setdefault(pool, WeakKeyDictionary())
-    permits = by_loop.get(loop)
+    loop = asyncio.get_running_loop()
+    if loop not in by_loop:
+        capacity = pool_capacity(pool)
+        by_loop[loop] = None if capacity is None else asyncio.Semaphore(capacity)
+    permits = by_loop[loop]
     if permits is None:
-        permits = by_loop[loop] = asyncio.Semaphore(capacity)
+        return _no_turn
     async with asyncio.timeout(pool.timeout()):
         await permits.acquire()
     return permits.release

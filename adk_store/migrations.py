@@ -130,11 +130,12 @@ async def ensure_current(engine: AsyncEngine, layout: TableLayout | str) -> None
     async with connect(engine) as connection:
         found, owner_found = await connection.run_sync(_revision_and_owner, layout)
     if found == head:
-        if owner_found != _owner_words(layout.owner_column):
+        owner_given = _owner_of(layout.owner_column)
+        if owner_found != owner_given:
             raise StoreConfigurationError(
                 f"The tables at {redact(engine.url)} (table prefix {layout.prefix!r}) were "
-                f"created with {owner_found}; this store was given "
-                f"{_owner_words(layout.owner_column)}. Pass the layout they were created "
+                f"created with {_owner_words(owner_found)}; this store was given "
+                f"{_owner_words(owner_given)}. Pass the layout they were created "
                 "with (layout=TableLayout(owner_column=OwnerColumn(...)) in Python, "
                 "--owner-column on the command line)."
             )
@@ -148,24 +149,28 @@ async def ensure_current(engine: AsyncEngine, layout: TableLayout | str) -> None
     )
 
 
-def _revision_and_owner(connection: Connection, layout: TableLayout) -> tuple[str | None, str]:
+# An owner column as the schema check compares it: its name and type name.
+_Owner = tuple[str, str] | None
+
+
+def _revision_and_owner(connection: Connection, layout: TableLayout) -> tuple[str | None, _Owner]:
     revision = current_revision(connection, layout)
     if revision is None:
-        return None, ""
+        return None, None
     return revision, _owner_in_database(connection, layout)
 
 
-def _owner_in_database(connection: Connection, layout: TableLayout) -> str:
-    """The owner column of the sessions table, as `_owner_words` says it."""
+def _owner_in_database(connection: Connection, layout: TableLayout) -> _Owner:
+    """The owner column leading the sessions table's primary key, if there is one."""
     inspector = inspect(connection)
     table = build_schema(layout).sessions.name
     key = inspector.get_pk_constraint(table, schema=layout.schema)["constrained_columns"]
     if not key or key[0] == "app_name":
-        return _owner_words(None)
+        return None
     column = next(
         c for c in inspector.get_columns(table, schema=layout.schema) if c["name"] == key[0]
     )
-    return f"owner column {key[0]} ({_owner_type_name(column['type'])})"
+    return key[0], _owner_type_name(column["type"])
 
 
 def _owner_type_name(sql_type: Any) -> str:
@@ -179,8 +184,12 @@ def _owner_type_name(sql_type: Any) -> str:
     return "string"
 
 
-def _owner_words(owner: OwnerColumn | None) -> str:
-    return "no owner column" if owner is None else f"owner column {owner.name} ({owner.type})"
+def _owner_of(column: OwnerColumn | None) -> _Owner:
+    return None if column is None else (column.name, column.type)
+
+
+def _owner_words(owner: _Owner) -> str:
+    return "no owner column" if owner is None else f"owner column {owner[0]} ({owner[1]})"
 
 
 def offline_sql(url: str, layout: TableLayout | str, revision: str = "head") -> str:

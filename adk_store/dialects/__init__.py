@@ -12,11 +12,17 @@ frozen migrations are the only other places that name a dialect.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from sqlalchemy.engine import Dialect
 
 from adk_store.dialects.base import MYSQL_NAMES, WRITE_INTENT, DialectRules
 
 __all__ = ["MYSQL_NAMES", "WRITE_INTENT", "DialectRules", "rules_for", "rules_named"]
+
+
+# Looked up per bound timestamp (adk_store.types), so kept per dialect object.
+_RULES_OF: WeakKeyDictionary[Dialect, DialectRules] = WeakKeyDictionary()
 
 
 def rules_for(dialect: Dialect) -> DialectRules:
@@ -25,6 +31,13 @@ def rules_for(dialect: Dialect) -> DialectRules:
     A dialect built on PostgreSQL's (CockroachDB's) shares its upsert syntax
     but not the behaviours the store's single-statement append relies on.
     """
+    rules = _RULES_OF.get(dialect)
+    if rules is None:
+        rules = _RULES_OF[dialect] = _decide(dialect)
+    return rules
+
+
+def _decide(dialect: Dialect) -> DialectRules:
     from sqlalchemy.dialects.postgresql.base import PGDialect
 
     if isinstance(dialect, PGDialect) and dialect.name != "postgresql":

@@ -28,6 +28,8 @@ _MIGRATION_LOCK_WAIT_SECONDS = 300
 _CONFLICT_CODES = frozenset({1213, 1205})
 # Where a connection keeps the server's packet limit, read when it connects.
 _PACKET_LIMIT = "adk_store_max_allowed_packet"
+# Characters the drivers send with a backslash before them, in quoted strings.
+_ESCAPED = ("\\", "'", '"', "\0", "\n", "\r", "\x1a")
 # Room for the protocol's own framing around the statement text.
 _PACKET_OVERHEAD = 1024
 
@@ -82,9 +84,10 @@ class MySQLRules(DialectRules):
             _executemany: bool,
         ) -> None:
             limit = connection.info.get(_PACKET_LIMIT)
-            if limit is None:
+            # The bound costs no encoding; almost every statement is far below it.
+            if limit is None or _statement_size(statement, parameters, exact=False) <= limit:
                 return
-            size = _statement_size(statement, parameters)
+            size = _statement_size(statement, parameters, exact=True)
             if size + _PACKET_OVERHEAD > limit:
                 raise UnstorableValueError(
                     f"This write is {size:,} bytes, more than the server accepts in one "
@@ -122,8 +125,12 @@ class MySQLRules(DialectRules):
 MYSQL = MySQLRules("mysql")
 
 
-def _statement_size(statement: str, parameters: Any) -> int:
-    """The bytes the driver will send: the text plus every value it interpolates."""
+def _statement_size(statement: str, parameters: Any, *, exact: bool) -> int:
+    """The bytes the driver will send: the text plus every value it interpolates.
+
+    Not ``exact``: an upper bound with the room for the protocol's framing,
+    without encoding any text (UTF-8 takes at most 4 bytes a character).
+    """
     if isinstance(parameters, dict):
         values: Any = parameters.values()
     elif (
@@ -134,13 +141,18 @@ def _statement_size(statement: str, parameters: Any) -> int:
         values = [v for row in parameters for v in (row.values() if isinstance(row, dict) else row)]
     else:
         values = parameters or ()
-    return len(statement.encode()) + sum(_value_size(value) for value in values)
+    if exact:
+        return len(statement.encode()) + sum(_value_size(value, exact) for value in values)
+    bound = 4 * len(statement) + sum(_value_size(value, exact) for value in values)
+    return bound + _PACKET_OVERHEAD
 
 
-def _value_size(value: Any) -> int:
+def _value_size(value: Any, exact: bool) -> int:
     if isinstance(value, bytes | bytearray):
         # Escaped, each byte may take two.
         return 2 * len(value)
     if isinstance(value, str):
-        return len(value.encode())
+        if not exact:
+            return 4 * len(value)  # an escaped character takes 2 bytes, others up to 4
+        return len(value.encode()) + sum(value.count(special) for special in _ESCAPED)
     return len(str(value))

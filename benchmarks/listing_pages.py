@@ -36,7 +36,6 @@ async def measure(url: str, sizes: list[int]) -> None:
                     "id": f"s{n}",
                     "state": {},
                     "revision": 0,
-                    "incarnation": "0",
                     "create_time": T0,
                     "update_time": T0 + timedelta(seconds=n),
                 }
@@ -48,7 +47,7 @@ async def measure(url: str, sizes: list[int]) -> None:
                         insert(store.schema.sessions), rows[start : start + INSERT_BATCH]
                     )
             have = size
-            if store.rules.name == "postgresql":
+            if store.engine.dialect.name == "postgresql":
                 # Planner statistics, as autovacuum would gather them in time.
                 async with store.engine.connect() as connection:
                     await connection.exec_driver_sql("ANALYZE")

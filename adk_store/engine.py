@@ -29,6 +29,7 @@ from adk_store.admission import wait_for_turn
 from adk_store.dialects import rules_named
 from adk_store.dialects.sqlite import is_sqlite_memory
 from adk_store.errors import PoolTimeoutError, StoreConfigurationError, StoreConnectionError
+from adk_store.pool_sizing import with_pool_defaults
 
 URL_ENV = "ADK_STORE_URL"
 HOME_ENV = "ADK_STORE_HOME"
@@ -237,7 +238,7 @@ async def connect(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         next_turn = await wait_for_turn(engine.sync_engine.pool)
     except TimeoutError:
-        raise PoolTimeoutError(_pool_exhausted(engine)) from None
+        raise pool_timeout_error(engine) from None
     try:
         async with _checked_out(engine) as connection:
             yield connection
@@ -250,12 +251,9 @@ async def _checked_out(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         connection = await engine.connect()
     except PoolCheckoutTimeout:
-        raise PoolTimeoutError(_pool_exhausted(engine)) from None
+        raise pool_timeout_error(engine) from None
     except (DBAPIError, OSError) as exc:
-        raise StoreConnectionError(
-            f"Cannot connect to {redact(engine.url)}: {describe_error(exc, engine.url)} "
-            "Check that the server is running and the URL's host, port and credentials."
-        ) from None
+        raise cannot_connect_error(engine, exc) from None
     try:
         yield connection
     except Exception as exc:
@@ -265,12 +263,7 @@ async def _checked_out(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         # isolation levels: make sure this connection is never reused.
         with contextlib.suppress(Exception):
             await connection.invalidate()
-        raise StoreConnectionError(
-            f"Lost the connection to {redact(engine.url)} during the call: "
-            f"{describe_error(exc, engine.url)} Retry the call: the pool reconnects. A write "
-            "that was interrupted may or may not have been applied; appending the same event "
-            "again is safe, an event already stored is not stored twice."
-        ) from None
+        raise lost_connection_error(engine, exc) from None
     finally:
         await _release(connection)
 
@@ -297,6 +290,26 @@ def _is_lost(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or (exc.orig is not None and is_lost_connection(exc.orig))
     return isinstance(exc, ConnectionError) or is_lost_connection(exc)
+
+
+def cannot_connect_error(engine: AsyncEngine, exc: BaseException) -> StoreConnectionError:
+    return StoreConnectionError(
+        f"Cannot connect to {redact(engine.url)}: {describe_error(exc, engine.url)} "
+        "Check that the server is running and the URL's host, port and credentials."
+    )
+
+
+def lost_connection_error(engine: AsyncEngine, exc: BaseException) -> StoreConnectionError:
+    return StoreConnectionError(
+        f"Lost the connection to {redact(engine.url)} during the call: "
+        f"{describe_error(exc, engine.url)} Retry the call: the pool reconnects. A write "
+        "that was interrupted may or may not have been applied; appending the same event "
+        "again is safe, an event already stored is not stored twice."
+    )
+
+
+def pool_timeout_error(engine: AsyncEngine) -> PoolTimeoutError:
+    return PoolTimeoutError(_pool_exhausted(engine))
 
 
 def _pool_exhausted(engine: AsyncEngine) -> str:
@@ -357,10 +370,14 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
     Pooled connections to a server are pinged before use when they have been
     idle (see ``_ping_idle_connections``), so connections that died with a
     server restart are replaced instead of failing a request; pass
-    ``pool_pre_ping=True`` to ping on every checkout instead.
+    ``pool_pre_ping=True`` to ping on every checkout instead. A server gets a
+    pool of `adk_store.pool_sizing.DEFAULT_POOL_SIZE` connections and no
+    overflow unless ``pool_size``/``max_overflow``/``poolclass`` say otherwise.
     """
     resolved = resolve_url(url)
     rules = rules_named(resolved.get_backend_name())
+    if not rules.embedded:
+        engine_options = with_pool_defaults(engine_options)
     if rules.isolation_level is not None:
         engine_options.setdefault("isolation_level", rules.isolation_level)
     try:

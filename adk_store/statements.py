@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ColumnElement, Executable
 
-from adk_store.dialects import DialectRules, rules_for
+from adk_store.dialects import DialectRules, GroupAppend, rules_for
 from adk_store.keyset import beyond
 from adk_store.schema import StoreSchema
 
@@ -52,7 +52,7 @@ class StoreStatements:
     ``select_events`` is keyed by (has ``num_recent_events``, has
     ``after_timestamp``), ``list_sessions`` by (one user only, paged).
     ``atomic_append`` is None where an append takes a transaction of several
-    statements.
+    statements, ``group_append`` where appends are not grouped.
     """
 
     insert_session: Insert
@@ -68,6 +68,7 @@ class StoreStatements:
     list_sessions: Mapping[tuple[bool, bool], Select[Any]]
     user_events_page: Select[Any]
     atomic_append: Select[Any] | None
+    group_append: GroupAppend | None
     app: ScopeStatements
     user: ScopeStatements
 
@@ -82,6 +83,8 @@ def _named(value: Any, prefix: str = "") -> Iterator[tuple[str, Executable]]:
     elif isinstance(value, Mapping):
         for key, item in value.items():
             yield from _named(item, f"{prefix}{key}")
+    elif isinstance(value, GroupAppend):
+        yield prefix, value.statement
     elif isinstance(value, StoreStatements | ScopeStatements):
         for field in fields(value):
             separator = "_" if prefix else ""
@@ -183,6 +186,7 @@ class _Builder:
             list_sessions=self.list_sessions(),
             user_events_page=self.user_events_page(),
             atomic_append=self.rules.atomic_append(self.schema, self.owner_values),
+            group_append=self.rules.group_append(self.schema, self.owner_values),
             app=self.scope(a, self.key(a, app_name="app_name")),
             user=self.scope(u, self.key(u, app_name="app_name", user_id="user_id")),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
 from functools import partial
@@ -21,7 +21,7 @@ from google.adk.errors.already_exists_error import AlreadyExistsError
 from google.adk.errors.session_not_found_error import SessionNotFoundError
 from sqlalchemy import Select
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
@@ -35,8 +35,11 @@ from adk_store.engine import (
     resolve_url,
 )
 from adk_store.errors import DuplicateEventError, StoreConfigurationError
+from adk_store.group_commit import GroupCommit
+from adk_store.hot_path import hot_path_for
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.layout import OwnerColumn, TableLayout
+from adk_store.pool_sizing import open_pool
 from adk_store.records import (
     AppendOutcome,
     EventCursor,
@@ -48,6 +51,10 @@ from adk_store.records import (
 )
 from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, build_schema
 from adk_store.statements import ScopeStatements, build_statements, owner_filter
+
+# Batches of appends in flight at once, and appends per batch (adk_store.group_commit).
+GROUP_COMMIT_LANES = 2
+GROUP_COMMIT_MAX_BATCH = 64
 
 
 class SessionStore:
@@ -84,6 +91,13 @@ class SessionStore:
             asyncio.Lock() if self.rules.single_writer and self._turns is None else None
         )
         self.statements = build_statements(self.schema, engine.dialect, self.owner_values)
+        self.hot_path = hot_path_for(engine, partial(self.unit_of_work, autocommit=True))
+        # Appends grouped into batches, where the database has a group append.
+        self.group_commit: GroupCommit[dict[str, Any], SessionVersion] | None = None
+        if self.statements.group_append is not None:
+            self.group_commit = GroupCommit(
+                self._write_group, lanes=GROUP_COMMIT_LANES, max_batch=GROUP_COMMIT_MAX_BATCH
+            )
 
     @classmethod
     def from_url(
@@ -144,6 +158,7 @@ class SessionStore:
             if self.auto_migrate:
                 await migrations.upgrade(self.engine, self.layout)
             await migrations.ensure_current(self.engine, self.layout)
+            await open_pool(self.engine)
             self._ready = True
 
     @asynccontextmanager
@@ -248,35 +263,35 @@ class SessionStore:
     ) -> StoredSession | None:
         """The session with its newest events (oldest first), or None.
 
-        The session row is read before the events, in one transaction: an
+        The session row is read before the events: an
         event appended in between shows up with the older revision, so the
         caller's next append is refused as stale rather than forking history.
         """
         key = _session_params(app_name, user_id, session_id)
-        async with self.unit_of_work(autocommit=True) as connection:
-            row = (await connection.execute(self.statements.select_session, key)).one_or_none()
-            if row is None:
-                return None
-            events: list[dict[str, Any]] = []
-            if num_recent_events != 0:
-                statement = self.statements.select_events[
-                    (num_recent_events is not None, after is not None)
-                ]
-                params: dict[str, Any] = dict(key, limit=num_recent_events, after=after)
-                result = await connection.execute(statement, params)
-                events = [event_data for (event_data,) in result]
-                events.reverse()
+        await self.ensure_ready()
+        rows = await self.hot_path.fetch(self.statements.select_session, key)
+        if not rows:
+            return None
+        row = rows[0]
+        events: list[dict[str, Any]] = []
+        if num_recent_events != 0:
+            statement = self.statements.select_events[
+                (num_recent_events is not None, after is not None)
+            ]
+            params: dict[str, Any] = dict(key, limit=num_recent_events, after=after)
+            events = [event["event_data"] for event in await self.hot_path.fetch(statement, params)]
+            events.reverse()
         return StoredSession(
             app_name=app_name,
             user_id=user_id,
             id=session_id,
-            state=row.state,
-            revision=row.revision,
-            incarnation=row.incarnation,
-            create_time=row.create_time,
-            update_time=row.update_time,
-            app_state=row.app_state or {},
-            user_state=row.user_state or {},
+            state=row["state"],
+            revision=row["revision"],
+            incarnation=row["incarnation"],
+            create_time=row["create_time"],
+            update_time=row["update_time"],
+            app_state=row["app_state"] or {},
+            user_state=row["user_state"] or {},
             events=events,
         )
 
@@ -429,21 +444,59 @@ class SessionStore:
                 if name not in EVENT_PARTS_FROM_DOCUMENT
             },
         )
+        await self.ensure_ready()
+        if self.group_commit is not None:
+            version = await self.group_commit.submit(tuple(key.values()), params)
+            if version is not None:
+                return AppendOutcome(version, False)
         conflict: IntegrityError | None = None
         written = None
         try:
-            async with self.unit_of_work(autocommit=True) as connection:
-                written = (await connection.execute(statement, params)).one()
+            (written,) = await self.hot_path.fetch(statement, params)
         except IntegrityError as exc:
             conflict = exc
-        if written is not None and written.revision is not None:
-            return AppendOutcome(SessionVersion(written.revision, written.incarnation), False)
+        if written is not None and written["revision"] is not None:
+            return AppendOutcome(SessionVersion(written["revision"], written["incarnation"]), False)
         async with self.unit_of_work(autocommit=True) as connection:
             probe = await self._probe(connection, key, event_row)
         # Only the event's primary key can conflict; anything else is not ours to explain.
         if conflict is not None and (probe is None or probe.existing_event is None):
             raise conflict
         return self._refusal(key, probe, expected, event_row)
+
+    async def _write_group(self, batch: Sequence[dict[str, Any]]) -> list[SessionVersion | None]:
+        """Write a batch of appends (`adk_store.group_commit`); each one's new version or None.
+
+        One append alone runs the single-append statement, so a caller with
+        nobody to share a batch with waits no longer than without grouping.
+        A batch that the database refuses as a whole (an event id stored
+        concurrently, a value it cannot take) writes nothing: every append in
+        it is left to its caller's single-append path, which reports its own
+        outcome.
+        """
+        group = self.statements.group_append
+        assert group is not None and self.statements.atomic_append is not None
+        if len(batch) == 1:
+            statement, params = self.statements.atomic_append, batch[0]
+        else:
+            statement, params = group.statement, group.params(batch)
+        try:
+            rows = await retry_conflicts(
+                self.rules,
+                partial(self.hot_path.fetch, statement, params),
+                f"a group of {len(batch)} appends",
+            )
+        except (IntegrityError, DataError):
+            return [None] * len(batch)
+        if len(batch) == 1:
+            (row,) = rows
+            if row["revision"] is None:
+                return [None]
+            return [SessionVersion(row["revision"], row["incarnation"])]
+        versions: list[SessionVersion | None] = [None] * len(batch)
+        for row in rows:
+            versions[row["ordinal"] - 1] = SessionVersion(row["revision"], row["incarnation"])
+        return versions
 
     async def _append_in_steps(
         self,

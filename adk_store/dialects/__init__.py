@@ -16,9 +16,16 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Dialect
 
-from adk_store.dialects.base import MYSQL_NAMES, WRITE_INTENT, DialectRules
+from adk_store.dialects.base import MYSQL_NAMES, WRITE_INTENT, DialectRules, GroupAppend
 
-__all__ = ["MYSQL_NAMES", "WRITE_INTENT", "DialectRules", "rules_for", "rules_named"]
+__all__ = [
+    "MYSQL_NAMES",
+    "WRITE_INTENT",
+    "DialectRules",
+    "GroupAppend",
+    "rules_for",
+    "rules_named",
+]
 
 
 # Looked up per bound timestamp (adk_store.types), so kept per dialect object.

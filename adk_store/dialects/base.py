@@ -8,8 +8,9 @@ migration's own transaction, keyset conditions spelled out column by column.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Insert, Select, Table, bindparam, exists, insert, select
@@ -26,6 +27,21 @@ MYSQL_NAMES = ("mysql", "mariadb")
 # Execution option that marks a connection whose transaction will write;
 # a database that takes write locks at BEGIN (SQLite) reads it.
 WRITE_INTENT = "adk_store_write"
+
+
+@dataclass(frozen=True)
+class GroupAppend:
+    """The statement writing many appends at once, and how a batch becomes its parameters.
+
+    Each named parameter of the single-append statement is sent as an array
+    ``batch_<name>`` with one element per append, in batch order.
+    """
+
+    statement: Select[Any]
+    parameters: tuple[str, ...]
+
+    def params(self, batch: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+        return {f"batch_{name}": [append[name] for append in batch] for name in self.parameters}
 
 
 class DialectRules:
@@ -90,6 +106,11 @@ class DialectRules:
         self, schema: StoreSchema, owner_values: dict[str, Any]
     ) -> Select[Any] | None:
         """The whole append as one statement, or None where it takes a transaction."""
+        return None
+
+    def group_append(self, schema: StoreSchema, owner_values: dict[str, Any]) -> GroupAppend | None:
+        """Many appends to different sessions as one statement (see
+        `adk_store.group_commit`), or None where appends are written one by one."""
         return None
 
     def event_insert(self, events: Table) -> Insert:

@@ -31,7 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from adk_store.dialects.base import DialectRules
+from adk_store.dialects.base import DialectRules, GroupAppend
+from adk_store.dialects.postgresql_batch import batch_parameters, group_append
 from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, StoreSchema
 
 _CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
@@ -69,6 +70,9 @@ class PostgreSQLRules(PostgreSQLCompatibleRules):
         self, schema: StoreSchema, owner_values: dict[str, Any]
     ) -> Select[Any] | None:
         return _one_statement_append(schema, owner_values)
+
+    def group_append(self, schema: StoreSchema, owner_values: dict[str, Any]) -> GroupAppend | None:
+        return GroupAppend(group_append(schema, owner_values), batch_parameters(schema))
 
 
 POSTGRESQL = PostgreSQLRules("postgresql")

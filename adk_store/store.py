@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -46,6 +46,7 @@ from adk_store.records import (
     StoredSession,
     UserEventRecord,
 )
+from adk_store.replicas import ReadReplicas
 from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, build_schema
 from adk_store.statements import ScopeStatements, build_statements, owner_filter
 
@@ -67,6 +68,8 @@ class SessionStore:
         owner: Any = None,
         auto_migrate: bool = False,
         owns_engine: bool = False,
+        replicas: Sequence[AsyncEngine] = (),
+        max_replica_lag: timedelta | float | None = None,
     ) -> None:
         self.engine = engine
         self.layout = TableLayout.of(layout)
@@ -84,6 +87,12 @@ class SessionStore:
             asyncio.Lock() if self.rules.single_writer and self._turns is None else None
         )
         self.statements = build_statements(self.schema, engine.dialect, self.owner_values)
+        # Where reads may go (`adk_store.replicas`); None: everything on ``engine``.
+        self.replicas = (
+            ReadReplicas(engine, replicas, self.rules, max_replica_lag)
+            if replicas or max_replica_lag is not None
+            else None
+        )
 
     @classmethod
     def from_url(
@@ -93,6 +102,8 @@ class SessionStore:
         layout: TableLayout | str = DEFAULT_TABLE_PREFIX,
         owner: Any = None,
         auto_migrate: bool | None = None,
+        replica_urls: str | URL | Sequence[str | URL] | None = None,
+        max_replica_lag: timedelta | float | None = None,
         **engine_options: Any,
     ) -> SessionStore:
         """A store that owns an engine made for ``url`` (embedded SQLite if None).
@@ -101,29 +112,40 @@ class SessionStore:
         on the embedded default file and in an in-memory database. A server
         named by a URL is upgraded only when asked (``auto_migrate=True``
         or ``adk-store db upgrade``).
+
+        ``replica_urls`` (one URL or several) are read replicas of ``url``:
+        reads outside an append go to them, bounded by ``max_replica_lag``
+        (a timedelta or seconds) where given; see `adk_store.replicas`. Their
+        engines get the same ``engine_options``.
         """
         _refuse_layout_keywords(engine_options)
         resolved = resolve_url(url)
         if auto_migrate is None:
             auto_migrate = migrates_by_default(url, resolved)
-        engine = create_engine(resolved, **engine_options)
+        engines = [create_engine(resolved, **engine_options)]
         try:
+            engines += [create_engine(replica, **engine_options) for replica in _urls(replica_urls)]
             return cls(
-                engine,
+                engines[0],
                 layout=layout,
                 owner=owner,
                 auto_migrate=auto_migrate,
                 owns_engine=True,
+                replicas=engines[1:],
+                max_replica_lag=max_replica_lag,
             )
         except BaseException:
-            # Nothing has connected yet, but the pool must not outlive the error.
-            engine.sync_engine.dispose()
+            # Nothing has connected yet, but the pools must not outlive the error.
+            for engine in engines:
+                engine.sync_engine.dispose()
             raise
 
     async def close(self) -> None:
         """Release pooled connections, if this store created the engine."""
         if self._owns_engine:
             await self.engine.dispose()
+            if self.replicas is not None:
+                await self.replicas.dispose()
 
     def owner_filter(self, table: Any) -> list[ColumnElement[bool]]:
         """Conditions that keep a query on ``table`` to this store's owner (none without one)."""
@@ -148,7 +170,7 @@ class SessionStore:
 
     @asynccontextmanager
     async def unit_of_work(
-        self, *, write: bool = False, autocommit: bool = False
+        self, *, write: bool = False, autocommit: bool = False, replica: bool = False
     ) -> AsyncIterator[AsyncConnection]:
         """A connection for one unit of work, for code that runs its own queries on the tables.
 
@@ -157,10 +179,14 @@ class SessionStore:
         ``write`` begins a transaction that will write (SQLite takes its write
         lock at BEGIN); ``autocommit`` runs each statement on its own, for
         reads and single-statement writes that need no BEGIN/COMMIT round
-        trips; otherwise a plain transaction.
+        trips; otherwise a plain transaction. ``replica`` lets a read be served
+        by a read replica, if the store has any (`adk_store.replicas`).
         """
         await self.ensure_ready()
-        async with self._turns or nullcontext(), connect(self.engine) as connection:
+        engine = self.engine
+        if replica and self.replicas is not None:
+            engine = await self.replicas.engine_for_read()
+        async with self._turns or nullcontext(), connect(engine) as connection:
             if autocommit:
                 connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
                 yield connection
@@ -253,7 +279,7 @@ class SessionStore:
         caller's next append is refused as stale rather than forking history.
         """
         key = _session_params(app_name, user_id, session_id)
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             row = (await connection.execute(self.statements.select_session, key)).one_or_none()
             if row is None:
                 return None
@@ -304,7 +330,7 @@ class SessionStore:
                 after_user=cursor.user_id,
                 after_id=cursor.session_id,
             )
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             app_state = await self._read_scope(connection, "app", {"app_name": app_name})
             statement = self.statements.list_sessions[(user_id is not None, page_size is not None)]
             rows = (await connection.execute(statement, params)).all()
@@ -348,7 +374,7 @@ class SessionStore:
             "after_event": cursor.event_id,
             "limit": page_size,
         }
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             rows = (await connection.execute(self.statements.user_events_page, params)).all()
         return [
             UserEventRecord(row.session_id, row.seq, row.timestamp, row.event_data) for row in rows
@@ -366,13 +392,13 @@ class SessionStore:
         return await retry_conflicts(self.rules, delete, f"the deletion of session {session_id}")
 
     async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             return await self._read_scope(
                 connection, "user", {"app_name": app_name, "user_id": user_id}
             )
 
     async def get_app_state(self, *, app_name: str) -> dict[str, Any]:
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             return await self._read_scope(connection, "app", {"app_name": app_name})
 
     # -- events -----------------------------------------------------------
@@ -618,6 +644,15 @@ def _owner_values(owner_column: OwnerColumn | None, owner: Any) -> dict[str, Any
             "owner: pass owner=... (--owner on the command line)."
         )
     return {owner_column.name: owner_column.check_value(owner)}
+
+
+def _urls(given: str | URL | Sequence[str | URL] | None) -> list[str | URL]:
+    """One URL or several, as a list."""
+    if given is None:
+        return []
+    if isinstance(given, str | URL):
+        return [given]
+    return list(given)
 
 
 def _session_params(app_name: str, user_id: str, session_id: str) -> dict[str, str]:

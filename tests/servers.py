@@ -290,6 +290,16 @@ class ReplicatedPair:
             time.sleep(0.05)
         raise RuntimeError(f"the standby is not streaming ({sync_state or 'any'})")
 
+    def wait_until_replayed(self) -> None:
+        """Wait until the standby has applied everything the primary has written so far."""
+        position = self.primary.psql("SELECT pg_current_wal_lsn()").strip()
+        query = f"SELECT pg_last_wal_replay_lsn() >= '{position}'::pg_lsn"
+        deadline = time.monotonic() + 30
+        while self.standby.psql(query).strip() != "t":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the standby did not replay up to {position}")
+            time.sleep(0.02)
+
     def multi_host_url(self, database: str, driver: str = "asyncpg", **query: str) -> str:
         """``host=h1:p1&host=h2:p2`` (primary first), asking for the writable one."""
         hosts = "&".join(f"host=127.0.0.1:{s.port}" for s in (self.primary, self.standby))

@@ -48,6 +48,7 @@ ReplicaUrlOption = Annotated[
     list[str] | None,
     typer.Option(
         "--replica-url",
+        metavar="URL",
         help="A read replica of --url to read from instead (repeat for several).",
         show_default=False,
     ),

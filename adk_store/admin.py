@@ -141,7 +141,7 @@ async def list_apps(store: SessionStore) -> list[AppSummary]:
         .group_by(s.c.app_name)
         .order_by(s.c.app_name)
     )
-    async with store.unit_of_work(autocommit=True) as connection:
+    async with store.unit_of_work(autocommit=True, replica=True) as connection:
         rows = (await connection.execute(statement)).all()
     return [AppSummary(row.app_name, row.sessions, row.users, row.last_update_time) for row in rows]
 
@@ -172,7 +172,7 @@ async def list_users(
     if after is not None:
         (last_user,) = _decode_token(after, listing, 1)
         statement = statement.where(s.c.user_id > last_user)
-    async with store.unit_of_work(autocommit=True) as connection:
+    async with store.unit_of_work(autocommit=True, replica=True) as connection:
         rows = (await connection.execute(statement)).all()
     users = [UserSummary(row.user_id, row.sessions, row.last_update_time) for row in rows]
     if len(users) <= limit:
@@ -246,7 +246,7 @@ async def _list_newest_first(
                 row_values=store.rules.row_value_seek,
             )
         )
-    async with store.unit_of_work(autocommit=True) as connection:
+    async with store.unit_of_work(autocommit=True, replica=True) as connection:
         rows = (await connection.execute(statement)).all()
     return [_summary(row) for row in rows]
 
@@ -264,7 +264,7 @@ async def count_events(store: SessionStore, *, app_name: str, user_id: str, sess
             *store.owner_filter(e),
         )
     )
-    async with store.unit_of_work(autocommit=True) as connection:
+    async with store.unit_of_work(autocommit=True, replica=True) as connection:
         return int((await connection.execute(statement)).scalar_one())
 
 

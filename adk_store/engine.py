@@ -63,6 +63,7 @@ _DEFAULT_ASYNC_DRIVERS = {
     "mysql": "aiomysql",
     "mariadb": "aiomysql",
     "oracle": "oracledb",
+    "cockroachdb": "asyncpg",
 }
 _ASYNC_DRIVERS = {
     "postgresql": {"asyncpg", "psycopg"},
@@ -70,6 +71,13 @@ _ASYNC_DRIVERS = {
     "mysql": {"aiomysql", "asyncmy"},
     "mariadb": {"aiomysql", "asyncmy"},
     "oracle": {"oracledb"},
+    "cockroachdb": {"asyncpg", "psycopg"},
+}
+# Databases whose SQLAlchemy dialect is a package of its own -> how to install it.
+# sqlalchemy-cockroachdb 2.0.4 declares SQLAlchemy<2.1, which adk-store's
+# SQLAlchemy 2.1 does not meet; its dialect works with 2.1 all the same.
+_DIALECT_PACKAGES = {
+    "cockroachdb": "pip install --no-deps sqlalchemy-cockroachdb==2.0.4",
 }
 # Driver -> (the package that provides it, adk-store's extra that pins it).
 _DRIVER_PACKAGES = {
@@ -383,6 +391,7 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
     try:
         engine = create_async_engine(resolved, **engine_options)
     except (NoSuchModuleError, ModuleNotFoundError) as exc:
+        _refuse_missing_dialect(resolved, exc)
         package, extra = _DRIVER_PACKAGES.get(resolved.get_driver_name(), ("", "all"))
         raise StoreConfigurationError(
             f"The driver for {redact(resolved)} is not installed "
@@ -401,6 +410,24 @@ def create_engine(url: URL | str | None = None, **engine_options: Any) -> AsyncE
     if not engine_options.get("pool_pre_ping"):
         _ping_idle_connections(engine)
     return engine
+
+
+def _refuse_missing_dialect(url: URL, exc: ImportError | NoSuchModuleError) -> None:
+    """Name the dialect package when that, not the driver, is what is missing.
+
+    SQLAlchemy finds such a dialect by its entry point: without the package
+    there is no plugin (NoSuchModuleError); with a broken install, its module
+    does not import.
+    """
+    backend = url.get_backend_name()
+    install = _DIALECT_PACKAGES.get(backend)
+    broken = isinstance(exc, ModuleNotFoundError) and backend in (exc.name or "")
+    if install is None or not (isinstance(exc, NoSuchModuleError) or broken):
+        return
+    raise StoreConfigurationError(
+        f"{redact(url)} needs SQLAlchemy's {backend} dialect, which is not installed "
+        f"({exc.__class__.__name__}: {exc}); install it with '{install}'."
+    ) from None
 
 
 def _recognise_lost_connections(engine: AsyncEngine) -> None:

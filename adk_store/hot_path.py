@@ -152,13 +152,17 @@ class _AsyncpgPath:
                 try:
                     yield pooled
                 except Exception as exc:
-                    if not _is_lost(exc):
+                    if not (_is_lost(exc) or pooled.driver_connection.is_closed()):
                         raise
                     # As SQLAlchemy does on a disconnect: this connection and
                     # every one opened before it are replaced.
                     pool._invalidate(pooled, exc)
-                    pooled.invalidate(exc)
                     raise lost_connection_error(engine, exc) from None
+                except BaseException:
+                    # Cancelled mid-statement: the driver may still be in the
+                    # middle of its protocol, so the connection is never reused.
+                    pooled.invalidate()
+                    raise
         finally:
             next_turn()
 
@@ -204,7 +208,7 @@ def _compile(statement: Executable, engine: AsyncEngine) -> _Compiled:
 
 def _is_lost(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
-        return exc.orig is not None and is_lost_connection(exc.orig)
+        return exc.connection_invalidated or (exc.orig is not None and is_lost_connection(exc.orig))
     return isinstance(exc, ConnectionError) or is_lost_connection(exc)
 
 
@@ -227,4 +231,14 @@ def _as_sqlalchemy_error(
         type(pooled.dbapi_connection)._handle_exception_no_connection(dbapi, exc)
     except Exception as translated:  # noqa: BLE001 - the translation is what is wanted
         adapted = translated
-    return DBAPIError.instance(sql, None, adapted, dbapi.Error, dialect=engine.dialect)
+    # SQLAlchemy's own test for a dead connection (it knows asyncpg's messages
+    # for one), and a driver whose protocol state is lost, are both disconnects.
+    from asyncpg.exceptions import InternalClientError  # loaded: this is its connection
+
+    lost = isinstance(exc, InternalClientError) or (
+        isinstance(adapted, dbapi.Error)
+        and engine.dialect.is_disconnect(adapted, pooled.dbapi_connection, None)
+    )
+    return DBAPIError.instance(
+        sql, None, adapted, dbapi.Error, dialect=engine.dialect, connection_invalidated=lost
+    )

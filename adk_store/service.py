@@ -9,8 +9,8 @@ transaction per append and a revision compare-and-swap instead of timestamps.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from datetime import datetime
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -94,15 +94,24 @@ class SqlSessionService(BaseSessionService):
         owner: Any = None,
         auto_migrate: bool | None = None,
         store: SessionStore | None = None,
+        replica_urls: str | URL | Sequence[str | URL] | None = None,
+        max_replica_lag: timedelta | float | None = None,
         **engine_options: Any,
     ) -> None:
         if store is None:
             store = SessionStore.from_url(
-                url, layout=layout, owner=owner, auto_migrate=auto_migrate, **engine_options
+                url,
+                layout=layout,
+                owner=owner,
+                auto_migrate=auto_migrate,
+                replica_urls=replica_urls,
+                max_replica_lag=max_replica_lag,
+                **engine_options,
             )
-        elif url is not None or engine_options:
+        elif url is not None or engine_options or replica_urls or max_replica_lag is not None:
             raise StoreConfigurationError(
-                "Pass either a store or a URL with engine options, not both."
+                "Pass either a store or a URL with engine options and replicas, not both "
+                "(a store made with SessionStore(engine, replicas=...) carries its replicas)."
             )
         self.store = store
 
@@ -114,6 +123,8 @@ class SqlSessionService(BaseSessionService):
         layout: TableLayout | str = DEFAULT_TABLE_PREFIX,
         owner: Any = None,
         auto_migrate: bool | None = None,
+        replica_urls: str | URL | Sequence[str | URL] | None = None,
+        max_replica_lag: timedelta | float | None = None,
         **engine_options: Any,
     ) -> SqlSessionService:
         """A service on ``url``, the same as ``SqlSessionService(url, ...)``.
@@ -121,8 +132,20 @@ class SqlSessionService(BaseSessionService):
         ``layout`` must name the layout the tables were created with (table
         prefix, PostgreSQL schema, owner column); ``owner`` binds the service
         to one owner, whose sessions are the only ones it can see.
+        ``replica_urls`` are read replicas for `get_session`, the listings
+        and `get_user_state`; appends and every read inside one go to
+        ``url``. ``max_replica_lag`` (a timedelta or seconds, PostgreSQL
+        only) sends reads to ``url`` while a replica is further behind.
         """
-        return cls(url, layout=layout, owner=owner, auto_migrate=auto_migrate, **engine_options)
+        return cls(
+            url,
+            layout=layout,
+            owner=owner,
+            auto_migrate=auto_migrate,
+            replica_urls=replica_urls,
+            max_replica_lag=max_replica_lag,
+            **engine_options,
+        )
 
     async def close(self) -> None:
         await self.store.close()

@@ -12,7 +12,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -36,7 +36,7 @@ from adk_store.engine import (
 )
 from adk_store.errors import DuplicateEventError, StoreConfigurationError
 from adk_store.group_commit import GroupCommit
-from adk_store.hot_path import hot_path_for
+from adk_store.hot_path import HotPath, hot_path_for
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.layout import OwnerColumn, TableLayout
 from adk_store.pool_sizing import open_pool
@@ -49,6 +49,7 @@ from adk_store.records import (
     StoredSession,
     UserEventRecord,
 )
+from adk_store.replicas import ReadReplicas
 from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, build_schema
 from adk_store.statements import ScopeStatements, build_statements, owner_filter
 
@@ -74,6 +75,8 @@ class SessionStore:
         owner: Any = None,
         auto_migrate: bool = False,
         owns_engine: bool = False,
+        replicas: Sequence[AsyncEngine] = (),
+        max_replica_lag: timedelta | float | None = None,
     ) -> None:
         self.engine = engine
         self.layout = TableLayout.of(layout)
@@ -91,7 +94,18 @@ class SessionStore:
             asyncio.Lock() if self.rules.single_writer and self._turns is None else None
         )
         self.statements = build_statements(self.schema, engine.dialect, self.owner_values)
-        self.hot_path = hot_path_for(engine, partial(self.unit_of_work, autocommit=True))
+        # Where reads may go (`adk_store.replicas`); None: everything on ``engine``.
+        self.replicas = (
+            ReadReplicas(engine, replicas, self.rules, max_replica_lag)
+            if replicas or max_replica_lag is not None
+            else None
+        )
+        # The hot statements' path on the primary and on each replica.
+        self._hot_paths = {
+            id(each): hot_path_for(each, partial(self._autocommit_on, each))
+            for each in (engine, *replicas)
+        }
+        self.hot_path = self._hot_paths[id(engine)]
         # Appends grouped into batches, where the database has a group append.
         self.group_commit: GroupCommit[dict[str, Any], SessionVersion] | None = None
         if self.statements.group_append is not None:
@@ -107,6 +121,8 @@ class SessionStore:
         layout: TableLayout | str = DEFAULT_TABLE_PREFIX,
         owner: Any = None,
         auto_migrate: bool | None = None,
+        replica_urls: str | URL | Sequence[str | URL] | None = None,
+        max_replica_lag: timedelta | float | None = None,
         **engine_options: Any,
     ) -> SessionStore:
         """A store that owns an engine made for ``url`` (embedded SQLite if None).
@@ -115,29 +131,40 @@ class SessionStore:
         on the embedded default file and in an in-memory database. A server
         named by a URL is upgraded only when asked (``auto_migrate=True``
         or ``adk-store db upgrade``).
+
+        ``replica_urls`` (one URL or several) are read replicas of ``url``:
+        reads outside an append go to them, bounded by ``max_replica_lag``
+        (a timedelta or seconds) where given; see `adk_store.replicas`. Their
+        engines get the same ``engine_options``.
         """
         _refuse_layout_keywords(engine_options)
         resolved = resolve_url(url)
         if auto_migrate is None:
             auto_migrate = migrates_by_default(url, resolved)
-        engine = create_engine(resolved, **engine_options)
+        engines = [create_engine(resolved, **engine_options)]
         try:
+            engines += [create_engine(replica, **engine_options) for replica in _urls(replica_urls)]
             return cls(
-                engine,
+                engines[0],
                 layout=layout,
                 owner=owner,
                 auto_migrate=auto_migrate,
                 owns_engine=True,
+                replicas=engines[1:],
+                max_replica_lag=max_replica_lag,
             )
         except BaseException:
-            # Nothing has connected yet, but the pool must not outlive the error.
-            engine.sync_engine.dispose()
+            # Nothing has connected yet, but the pools must not outlive the error.
+            for engine in engines:
+                engine.sync_engine.dispose()
             raise
 
     async def close(self) -> None:
         """Release pooled connections, if this store created the engine."""
         if self._owns_engine:
             await self.engine.dispose()
+            if self.replicas is not None:
+                await self.replicas.dispose()
 
     def owner_filter(self, table: Any) -> list[ColumnElement[bool]]:
         """Conditions that keep a query on ``table`` to this store's owner (none without one)."""
@@ -163,7 +190,7 @@ class SessionStore:
 
     @asynccontextmanager
     async def unit_of_work(
-        self, *, write: bool = False, autocommit: bool = False
+        self, *, write: bool = False, autocommit: bool = False, replica: bool = False
     ) -> AsyncIterator[AsyncConnection]:
         """A connection for one unit of work, for code that runs its own queries on the tables.
 
@@ -172,19 +199,36 @@ class SessionStore:
         ``write`` begins a transaction that will write (SQLite takes its write
         lock at BEGIN); ``autocommit`` runs each statement on its own, for
         reads and single-statement writes that need no BEGIN/COMMIT round
-        trips; otherwise a plain transaction.
+        trips; otherwise a plain transaction. ``replica`` lets a read be served
+        by a read replica, if the store has any (`adk_store.replicas`).
         """
-        await self.ensure_ready()
-        async with self._turns or nullcontext(), connect(self.engine) as connection:
-            if autocommit:
-                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        engine = self.engine
+        if replica and self.replicas is not None:
+            engine = await self.replicas.engine_for_read()
+        if autocommit:
+            async with self._autocommit_on(engine) as connection:
                 yield connection
-                return
+            return
+        await self.ensure_ready()
+        async with self._turns or nullcontext(), connect(engine) as connection:
             if write:
                 connection = await connection.execution_options(**{WRITE_INTENT: True})
             queue = self._write_turns if write and self._write_turns else nullcontext()
             async with queue, connection.begin():
                 yield connection
+
+    @asynccontextmanager
+    async def _autocommit_on(self, engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+        """A connection to ``engine`` running each statement on its own, in turn."""
+        await self.ensure_ready()
+        async with self._turns or nullcontext(), connect(engine) as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def _read_path(self) -> HotPath:
+        """The hot path of the engine that serves the next read (a replica, if any fits)."""
+        if self.replicas is None:
+            return self.hot_path
+        return self._hot_paths[id(await self.replicas.engine_for_read())]
 
     # -- sessions ---------------------------------------------------------
 
@@ -269,7 +313,8 @@ class SessionStore:
         """
         key = _session_params(app_name, user_id, session_id)
         await self.ensure_ready()
-        rows = await self.hot_path.fetch(self.statements.select_session, key)
+        path = await self._read_path()
+        rows = await path.fetch(self.statements.select_session, key)
         if not rows:
             return None
         row = rows[0]
@@ -279,7 +324,7 @@ class SessionStore:
                 (num_recent_events is not None, after is not None)
             ]
             params: dict[str, Any] = dict(key, limit=num_recent_events, after=after)
-            events = [event["event_data"] for event in await self.hot_path.fetch(statement, params)]
+            events = [event["event_data"] for event in await path.fetch(statement, params)]
             events.reverse()
         return StoredSession(
             app_name=app_name,
@@ -319,7 +364,7 @@ class SessionStore:
                 after_user=cursor.user_id,
                 after_id=cursor.session_id,
             )
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             app_state = await self._read_scope(connection, "app", {"app_name": app_name})
             statement = self.statements.list_sessions[(user_id is not None, page_size is not None)]
             rows = (await connection.execute(statement, params)).all()
@@ -363,7 +408,7 @@ class SessionStore:
             "after_event": cursor.event_id,
             "limit": page_size,
         }
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             rows = (await connection.execute(self.statements.user_events_page, params)).all()
         return [
             UserEventRecord(row.session_id, row.seq, row.timestamp, row.event_data) for row in rows
@@ -381,13 +426,13 @@ class SessionStore:
         return await retry_conflicts(self.rules, delete, f"the deletion of session {session_id}")
 
     async def get_user_state(self, *, app_name: str, user_id: str) -> dict[str, Any]:
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             return await self._read_scope(
                 connection, "user", {"app_name": app_name, "user_id": user_id}
             )
 
     async def get_app_state(self, *, app_name: str) -> dict[str, Any]:
-        async with self.unit_of_work(autocommit=True) as connection:
+        async with self.unit_of_work(autocommit=True, replica=True) as connection:
             return await self._read_scope(connection, "app", {"app_name": app_name})
 
     # -- events -----------------------------------------------------------
@@ -671,6 +716,15 @@ def _owner_values(owner_column: OwnerColumn | None, owner: Any) -> dict[str, Any
             "owner: pass owner=... (--owner on the command line)."
         )
     return {owner_column.name: owner_column.check_value(owner)}
+
+
+def _urls(given: str | URL | Sequence[str | URL] | None) -> list[str | URL]:
+    """One URL or several, as a list."""
+    if given is None:
+        return []
+    if isinstance(given, str | URL):
+        return [given]
+    return list(given)
 
 
 def _session_params(app_name: str, user_id: str, session_id: str) -> dict[str, str]:

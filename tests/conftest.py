@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from servers import MariaDBServer, PostgresServer
+from servers import MariaDBServer, PostgresServer, ReplicatedPair
 
 from adk_store import SessionStore, SqlSessionService
 
@@ -45,6 +45,19 @@ def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer.start(durable=False)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def replicated_pair() -> Iterator[ReplicatedPair]:
+    """A PostgreSQL primary with a synchronous hot standby, for tests marked ``replicated``.
+
+    One pair per module: a failover leaves it with a single server.
+    """
+    if "postgresql" not in BACKENDS:
+        pytest.skip("no PostgreSQL backend selected")
+    pair = ReplicatedPair.start()
+    yield pair
+    pair.stop()
 
 
 @pytest.fixture(scope="session")

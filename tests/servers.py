@@ -29,6 +29,16 @@ PG_BIN_DIRS = [
 ]
 
 
+def _pg_bin_dir() -> Path:
+    bin_dir = next((d for d in PG_BIN_DIRS if (d / "pg_ctl").exists()), None)
+    if bin_dir is None:
+        raise RuntimeError(
+            "PostgreSQL server binaries not found; install them with "
+            "'apt-get install -y postgresql' (the test command does this)."
+        )
+    return bin_dir
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -57,22 +67,16 @@ class PostgresServer:
 
     @classmethod
     def start(cls, *, durable: bool = True) -> PostgresServer:
-        bin_dir = next((d for d in PG_BIN_DIRS if (d / "pg_ctl").exists()), None)
-        if bin_dir is None:
-            raise RuntimeError(
-                "PostgreSQL server binaries not found; install them with "
-                "'apt-get install -y postgresql' (the test command does this)."
-            )
+        bin_dir = _pg_bin_dir()
         root = Path(tempfile.mkdtemp(prefix="adk-store-pg-"))
         _chown(root, "postgres")
-        data = root / "data"
         subprocess.run(
             _as_service_user(
                 "postgres",
                 [
                     str(bin_dir / "initdb"),
                     "-D",
-                    str(data),
+                    str(root / "data"),
                     "-U",
                     "postgres",
                     "--auth=trust",
@@ -84,6 +88,44 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
+        return cls._launch(root, bin_dir, durable=durable)
+
+    @classmethod
+    def start_standby(cls, primary: PostgresServer, *, durable: bool = True) -> PostgresServer:
+        """A hot standby streaming from ``primary``, copied with ``pg_basebackup -R``.
+
+        initdb's trust rules admit replication connections from 127.0.0.1,
+        and ``-R`` writes the connection to the primary into the copy, so
+        the standby starts streaming as soon as it is up.
+        """
+        root = Path(tempfile.mkdtemp(prefix="adk-store-pg-standby-"))
+        _chown(root, "postgres")
+        subprocess.run(
+            _as_service_user(
+                "postgres",
+                [
+                    str(primary.bin_dir / "pg_basebackup"),
+                    "-D",
+                    str(root / "data"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(primary.port),
+                    "-U",
+                    "postgres",
+                    "-R",
+                    "-X",
+                    "stream",
+                ],
+            ),
+            check=True,
+            capture_output=True,
+        )
+        return cls._launch(root, primary.bin_dir, durable=durable)
+
+    @classmethod
+    def _launch(cls, root: Path, bin_dir: Path, *, durable: bool) -> PostgresServer:
+        """Start the cluster in ``root/data`` on a free port."""
         for _ in range(5):
             port = free_port()
             started = subprocess.run(
@@ -92,7 +134,7 @@ class PostgresServer:
                     [
                         str(bin_dir / "pg_ctl"),
                         "-D",
-                        str(data),
+                        str(root / "data"),
                         "-l",
                         str(root / "log"),
                         "-w",
@@ -176,6 +218,106 @@ class PostgresServer:
     def stop(self) -> None:
         self._pg_ctl("-m", "immediate", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster, as a crash of the machine would stop it.
+
+        Its backends notice the postmaster is gone and exit without
+        acknowledging anything further; nothing listens on the port any more.
+        """
+        pid = int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while _accepts_connections(self.port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def promote(self) -> None:
+        """Turn this standby into a primary and wait until it accepts writes."""
+        self._pg_ctl("promote")
+
+    def pause_replay(self) -> None:
+        """Stop applying the WAL the standby receives: it lags on purpose."""
+        self.psql("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self.psql("SELECT pg_wal_replay_resume()")
+
+
+@dataclass
+class ReplicatedPair:
+    """A primary and a synchronous hot standby streaming from it, on loopback.
+
+    ``synchronous_standby_names='*'`` with ``synchronous_commit=on``: a
+    commit is acknowledged once the standby has it on disk, so promoting the
+    standby after the primary dies loses no acknowledged commit. The setting
+    is made after the copy was taken, so the promoted standby does not wait
+    for a standby of its own. ``hot_standby_feedback`` keeps the primary from
+    removing rows a query on the standby still reads.
+    """
+
+    primary: PostgresServer
+    standby: PostgresServer
+
+    @classmethod
+    def start(cls) -> ReplicatedPair:
+        primary = PostgresServer.start(durable=False)
+        try:
+            standby = PostgresServer.start_standby(primary, durable=False)
+        except BaseException:
+            primary.stop()
+            raise
+        pair = cls(primary, standby)
+        try:
+            standby.psql("ALTER SYSTEM SET hot_standby_feedback = on")
+            standby.psql("SELECT pg_reload_conf()")
+            pair.wait_until_streaming()
+            primary.psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            primary.psql("ALTER SYSTEM SET synchronous_commit = on")
+            primary.psql("SELECT pg_reload_conf()")
+            pair.wait_until_streaming(sync_state="sync")
+        except BaseException:
+            pair.stop()
+            raise
+        return pair
+
+    def wait_until_streaming(self, *, sync_state: str | None = None) -> None:
+        query = "SELECT sync_state FROM pg_stat_replication WHERE state = 'streaming'"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = self.primary.psql(query).split()
+            if states and (sync_state is None or sync_state in states):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the standby is not streaming ({sync_state or 'any'})")
+
+    def wait_until_replayed(self) -> None:
+        """Wait until the standby has applied everything the primary has written so far."""
+        position = self.primary.psql("SELECT pg_current_wal_lsn()").strip()
+        query = f"SELECT pg_last_wal_replay_lsn() >= '{position}'::pg_lsn"
+        deadline = time.monotonic() + 30
+        while self.standby.psql(query).strip() != "t":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the standby did not replay up to {position}")
+            time.sleep(0.02)
+
+    def multi_host_url(self, database: str, driver: str = "asyncpg", **query: str) -> str:
+        """``host=h1:p1&host=h2:p2`` (primary first), asking for the writable one."""
+        hosts = "&".join(f"host=127.0.0.1:{s.port}" for s in (self.primary, self.standby))
+        extra = "".join(f"&{key}={value}" for key, value in query.items())
+        return (
+            f"postgresql+{driver}://postgres@/{database}?{hosts}"
+            f"&target_session_attrs=read-write{extra}"
+        )
+
+    def stop(self) -> None:
+        self.standby.stop()
+        self.primary.stop()
+
+
+def _accepts_connections(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass

@@ -60,6 +60,7 @@ def test_store_statements_compile_on_every_dialect() -> None:
         "mysql+aiomysql://u@h/db",
         "mariadb+asyncmy://u@h/db",
         "postgresql+psycopg://u@h/db",
+        "cockroachdb+asyncpg://u@h/db",
     ):
         store = SessionStore(create_engine(url))
         for name, statement in store.statements.by_name().items():

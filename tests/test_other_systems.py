@@ -7,18 +7,55 @@ here; what is checked is that the schema and every statement compile for
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import pytest
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from adk_store import SessionStore
+from adk_store import SessionStore, StoreConfigurationError
+from adk_store.dialects.postgresql import POSTGRESQL_COMPATIBLE
 from adk_store.engine import create_engine
 from adk_store.schema import ONLY_ON_DIALECT
 
 
 def _cockroach_store() -> SessionStore:
-    from sqlalchemy.ext.asyncio import create_async_engine
+    return SessionStore.from_url("cockroachdb+asyncpg://root@127.0.0.1:9/agents")
 
-    engine = create_async_engine("cockroachdb+asyncpg://root@127.0.0.1:9/agents")
-    return SessionStore(engine)
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("cockroachdb+asyncpg://root@127.0.0.1:26257/agents", "asyncpg"),
+        ("cockroachdb+psycopg://root@127.0.0.1:26257/agents", "psycopg"),
+        ("cockroachdb://root@127.0.0.1:26257/agents", "asyncpg"),
+    ],
+)
+def test_cockroachdb_urls_are_accepted(url: str, driver: str) -> None:
+    store = SessionStore.from_url(url)
+    assert store.engine.dialect.name == "cockroachdb"
+    assert store.engine.dialect.driver == driver
+    assert store.rules is POSTGRESQL_COMPATIBLE
+
+
+def test_cockroachdb_with_a_synchronous_driver_is_refused() -> None:
+    with pytest.raises(StoreConfigurationError, match="asyncpg, psycopg"):
+        create_engine("cockroachdb+psycopg2://root@127.0.0.1:26257/agents")
+
+
+def test_a_missing_cockroachdb_dialect_names_its_package() -> None:
+    """Run where the dialect's package cannot be imported, as without it installed."""
+    script = (
+        "import sys; sys.modules['sqlalchemy_cockroachdb'] = None\n"
+        "from adk_store import SessionStore\n"
+        "SessionStore.from_url('cockroachdb+asyncpg://root:pw@127.0.0.1:26257/agents')\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert ran.returncode == 1
+    assert "pip install --no-deps sqlalchemy-cockroachdb" in ran.stderr
+    assert "StoreConfigurationError" in ran.stderr and ":pw@" not in ran.stderr
 
 
 def test_schema_compiles_for_cockroachdb() -> None:

@@ -44,6 +44,15 @@ UrlOption = Annotated[
         show_default=False,
     ),
 ]
+ReplicaUrlOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--replica-url",
+        metavar="URL",
+        help="A read replica of --url to read from instead (repeat for several).",
+        show_default=False,
+    ),
+]
 PrefixOption = Annotated[
     str,
     typer.Option("--table-prefix", envvar="ADK_STORE_TABLE_PREFIX", help="Table name prefix."),
@@ -261,6 +270,8 @@ class StoreTarget:
     url: str | URL | None
     layout: TableLayout
     owner: str | None
+    # Read replicas of ``url`` that a read-only command reads from.
+    replica_urls: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -270,9 +281,11 @@ class StoreTarget:
         schema: str | None,
         owner_column: str | None,
         owner: str | None,
+        replica_urls: Sequence[str] | None = None,
     ) -> StoreTarget:
         """The target the options name, or a usage error saying what is wrong with them."""
-        return cls(url, layout_of(table_prefix, schema, owner_column), owner)
+        layout = layout_of(table_prefix, schema, owner_column)
+        return cls(url, layout, owner, tuple(replica_urls or ()))
 
     def open(self, *, auto_migrate: bool = False, missing_ok: bool = False) -> SessionStore:
         """The store, which never migrates unless asked to.
@@ -288,6 +301,7 @@ class StoreTarget:
             layout=self.layout,
             owner=self._owner_value(),
             auto_migrate=auto_migrate,
+            replica_urls=self.replica_urls,
         )
 
     def _owner_value(self) -> object:

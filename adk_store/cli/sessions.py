@@ -28,6 +28,7 @@ from adk_store.cli.common import (
     OwnerColumnOption,
     OwnerOption,
     PrefixOption,
+    ReplicaUrlOption,
     SchemaOption,
     StoreTarget,
     UrlOption,
@@ -92,6 +93,7 @@ def list_command(
     schema: SchemaOption = None,
     owner_column: OwnerColumnOption = None,
     owner: OwnerOption = None,
+    replica_url: ReplicaUrlOption = None,
     app_name: Annotated[
         str | None, typer.Option("--app", help="List this app's sessions (without it: every app).")
     ] = None,
@@ -114,7 +116,7 @@ def list_command(
     json_output: JsonOption = False,
 ) -> None:
     """List apps (session and user counts), an app's users, or its sessions, a page at a time."""
-    target = StoreTarget.of(url, table_prefix, schema, owner_column, owner)
+    target = StoreTarget.of(url, table_prefix, schema, owner_column, owner, replica_url)
     if app_name is None and (user_id is not None or users or after is not None):
         raise typer.BadParameter("--user, --users and --after need --app.", param_hint="--app")
     if users and user_id is not None:
@@ -141,6 +143,7 @@ def show_command(
     schema: SchemaOption = None,
     owner_column: OwnerColumnOption = None,
     owner: OwnerOption = None,
+    replica_url: ReplicaUrlOption = None,
     last: Annotated[
         int | None,
         typer.Option(
@@ -153,7 +156,7 @@ def show_command(
     json_output: JsonOption = False,
 ) -> None:
     """Show a session: its merged state (session, app:, user: keys) and its events."""
-    target = StoreTarget.of(url, table_prefix, schema, owner_column, owner)
+    target = StoreTarget.of(url, table_prefix, schema, owner_column, owner, replica_url)
     if all_events and last is not None:
         raise typer.BadParameter("give either --last or --all, not both.", param_hint="--all")
     recent = None if all_events else (DEFAULT_LAST_EVENTS if last is None else last)

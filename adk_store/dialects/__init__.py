@@ -64,6 +64,10 @@ def rules_named(name: str) -> DialectRules:
         from adk_store.dialects.postgresql import POSTGRESQL
 
         return POSTGRESQL
+    if name == "cockroachdb":
+        from adk_store.dialects.postgresql import POSTGRESQL_COMPATIBLE
+
+        return POSTGRESQL_COMPATIBLE
     if name in MYSQL_NAMES:
         from adk_store.dialects.mysql import MYSQL
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Insert, Select, Table, bindparam, exists, insert, select
+from sqlalchemy import Insert, Select, Table, TextClause, bindparam, exists, insert, select
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -129,3 +129,13 @@ class DialectRules:
 
     def configure_engine(self, engine: AsyncEngine, url: URL) -> None:
         """Apply the connection settings the store's guarantees depend on (none here)."""
+
+    def replication_positions(self) -> tuple[TextClause, TextClause] | None:
+        """How far a read replica has got, or None where no check is known.
+
+        Two queries returning one number each: the primary's current position
+        in its change log, and the position a replica has applied (NULL when
+        it is not replaying the primary's log). A replica that has applied a
+        position has every commit the primary had made when it reported it.
+        """
+        return None

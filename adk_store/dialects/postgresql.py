@@ -17,6 +17,7 @@ from sqlalchemy import (
     Insert,
     Select,
     Table,
+    TextClause,
     and_,
     bindparam,
     cast,
@@ -36,6 +37,14 @@ from adk_store.dialects.postgresql_batch import batch_parameters, group_append
 from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, StoreSchema
 
 _CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+
+# WAL positions as numbers (bytes since 0/0), for comparing a standby with
+# its primary. A server that is not in recovery replays nothing: NULL, so a
+# "replica" that was promoted (or never was one) is not taken as caught up.
+_PRIMARY_POSITION = text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")
+_REPLAYED_POSITION = text(
+    "SELECT CASE WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') END"
+)
 
 
 class PostgreSQLCompatibleRules(DialectRules):
@@ -73,6 +82,15 @@ class PostgreSQLRules(PostgreSQLCompatibleRules):
 
     def group_append(self, schema: StoreSchema, owner_values: dict[str, Any]) -> GroupAppend | None:
         return GroupAppend(group_append(schema, owner_values), batch_parameters(schema))
+
+    def replication_positions(self) -> tuple[TextClause, TextClause]:
+        """``pg_current_wal_lsn()`` on the primary, ``pg_last_wal_replay_lsn()`` on a standby.
+
+        Exact, unlike ``now() - pg_last_xact_replay_timestamp()``: that is the
+        age of the last commit replayed, so an idle primary makes an
+        up-to-date standby look as stale as the primary is idle.
+        """
+        return _PRIMARY_POSITION, _REPLAYED_POSITION
 
 
 POSTGRESQL = PostgreSQLRules("postgresql")

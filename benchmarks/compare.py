@@ -118,10 +118,13 @@ async def run(*, backends: list[str], quick: bool, out: Path, console: Console) 
 def update_docs(out: Path, docs: Path = DOCS) -> None:
     """Copy the run's report and chart into docs/ and its tables into docs/benchmarks.md."""
     shutil.copyfile(out / "bench.json", docs / "bench.json")
+    parts = [START, "Raw JSON: [`bench.json`](bench.json)."]
     if (out / "bench.png").exists():
+        (docs / "img").mkdir(exist_ok=True)
         shutil.copyfile(out / "bench.png", docs / "img" / "bench.png")
+        parts.append("![python -m benchmarks](img/bench.png)")
     page = docs / "benchmarks.md"
-    section = f"{START}\n\n{(out / 'bench.md').read_text()}\n{END}"
+    section = "\n\n".join([*parts, (out / "bench.md").read_text(), END])
     text, found = re.subn(
         re.escape(START) + ".*?" + re.escape(END), lambda _: section, page.read_text(), flags=re.S
     )

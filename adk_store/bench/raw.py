@@ -169,8 +169,9 @@ class RawAiosqlite(RawContender):
         self._idle: asyncio.Queue[Any] = asyncio.Queue()
         for _ in range(self.pool or 1):
             connection = await aiosqlite.connect(self.url.database or "", isolation_level=None)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
-                await connection.execute(f"PRAGMA {pragma}")
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA synchronous=FULL")
+            await connection.execute("PRAGMA busy_timeout=30000")
             self._idle.put_nowait(connection)
         await self._run(
             f"CREATE TABLE IF NOT EXISTS {TABLE} (session_id TEXT NOT NULL, id TEXT NOT NULL,"

@@ -110,40 +110,18 @@ class Bench:
         s = self.scale
         names = self.names()
         self.server_cpu[backend] = server_note
-        chosen = {e.name: await self._calibrate(backend, e) for e in entrants}
+        chosen = {e.name: await self._calibrate_or_default(backend, e) for e in entrants}
         best = await self._open(backend, entrants, chosen, names["main"])
+        w = self.workloads
         try:
-            w = self.workloads
-            await self._rounds(
-                backend,
-                names["main"],
-                best,
-                s.rounds,
-                s.sessions,
-                server,
-                True,
-                lambda c: w.appends(c, s.sessions),
-            )
-            await self._rounds(
-                backend,
-                names["serial"],
-                best,
-                s.short_rounds,
-                1,
-                server,
-                True,
-                lambda c: w.appends(c, 1),
-            )
-            await self._rounds(
-                backend,
-                names["read"],
-                best,
-                s.short_rounds,
-                1,
-                server,
-                False,
-                lambda c: w.newest(c, s.history),
-            )
+            for workload, rounds, callers, fresh, setup in (
+                (names["main"], s.rounds, s.sessions, True, partial(w.appends, callers=s.sessions)),
+                (names["serial"], s.short_rounds, 1, True, partial(w.appends, callers=1)),
+                (names["read"], s.short_rounds, 1, False, partial(w.newest, length=s.history)),
+            ):
+                await self._rounds(
+                    backend, best, server, workload, rounds, callers, setup, fresh=fresh
+                )
         finally:
             for contender in best:
                 await contender.close()
@@ -152,15 +130,10 @@ class Bench:
         defaults = await self._open(backend, services, {}, label)
         try:
             for callers in crowds:
+                workload = names["crowd"].format(callers=callers)
+                setup = partial(w.appends, callers=callers)
                 await self._rounds(
-                    backend,
-                    names["crowd"].format(callers=callers),
-                    defaults,
-                    s.short_rounds,
-                    callers,
-                    server,
-                    True,
-                    partial(self.workloads.appends, callers=callers),
+                    backend, defaults, server, workload, s.short_rounds, callers, setup
                 )
         finally:
             for contender in defaults:
@@ -178,6 +151,16 @@ class Bench:
                     Record(backend, workload, entrant.name, "", 0, error=_describe(exc))
                 )
         return opened
+
+    async def _calibrate_or_default(self, backend: str, entrant: Entrant) -> int | None:
+        """The best pool size; the default if calibrating failed (the failure is reported)."""
+        try:
+            return await self._calibrate(backend, entrant)
+        except Exception as exc:  # noqa: BLE001 - the workloads report the contender's failure
+            self.calibrations.append(
+                Calibration(backend, entrant.name, {}, f"default (failed: {_describe(exc)})")
+            )
+            return None
 
     async def _calibrate(self, backend: str, entrant: Entrant) -> int | None:
         """The pool size among ``entrant.pools`` with the best median rate on the main workload."""
@@ -222,13 +205,14 @@ class Bench:
     async def _rounds(
         self,
         backend: str,
-        workload: str,
         entrants: list[Contender],
+        server: ServerCpu | None,
+        workload: str,
         rounds: int,
         callers: int,
-        server: ServerCpu | None,
-        fresh: bool,
         setup: Setup,
+        *,
+        fresh: bool = True,
     ) -> None:
         """``rounds`` windows per contender, interleaved; ``fresh`` sets up anew each round.
 

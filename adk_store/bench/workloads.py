@@ -85,7 +85,7 @@ class Scale:
             rounds=5,
             short_rounds=3,
             warmup=1.0,
-            calibration=1.0,
+            calibration=1.5,
             calibration_passes=2,
             history=1000,
             calibration_pools=4,

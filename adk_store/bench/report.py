@@ -303,8 +303,16 @@ def _met_text(row: dict[str, Any]) -> str:
     return {True: "met", False: "missed"}.get(row["met"], "not measured")
 
 
+QUICK = "windows under 5 s: a check of the harness, not figures to compare"
+
+
+def _quick(report: dict[str, Any]) -> bool:
+    return bool(report["method"]["scale"]["window"] < 5)
+
+
 def render_targets(report: dict[str, Any]) -> Table:
-    table = Table("backend", "target", "measured", "", title="Targets of the performance issue")
+    title = "Targets of the performance issue" + (f" ({QUICK})" if _quick(report) else "")
+    table = Table("backend", "target", "measured", "", title=title)
     for row in report["targets"]:
         table.add_row(row["backend"], row["target"], _ratio_text(row), _met_text(row))
     return table
@@ -317,7 +325,8 @@ def markdown(report: dict[str, Any]) -> str:
     machine = report["machine"]
     packages = ", ".join(f"{name} {v}" for name, v in machine["packages"].items())
     lines = [
-        f"Command: `{report['command']}`, {report['seconds']:,.0f} s in all.",
+        f"Command: `{report['command']}`, {report['seconds']:,.0f} s in all"
+        + (f" ({QUICK})." if _quick(report) else "."),
         "",
         f"Machine: {machine['cpus']} cores, {machine['platform']}, Python {machine['python']}; "
         f"{packages}. Client and servers share the cores.",

@@ -93,7 +93,7 @@ def bench(
     async def measure() -> bool:
         from adk_store.bench import report, runner
 
-        wide = Console(width=max(console.width, 150))
+        wide = Console(width=max(console.width, 200))
         result = await runner.run(resolve_url(url), adk=adk, quick=quick, out=out, console=wide)
         return report.lost_writes(result)
 

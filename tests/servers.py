@@ -153,6 +153,11 @@ class PostgresServer:
                 return cls(root, port, bin_dir)
         raise RuntimeError(f"PostgreSQL did not start: {(root / 'log').read_text()[-2000:]}")
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id: the root of the server's process tree."""
+        return int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+
     def url(self, database: str = "postgres", driver: str = "asyncpg") -> str:
         return f"postgresql+{driver}://postgres@127.0.0.1:{self.port}/{database}"
 
@@ -389,6 +394,11 @@ class MariaDBServer:
             capture_output=True,
             text=True,
         )
+
+    @property
+    def pid(self) -> int:
+        """The process started for the server (``runuser`` as root): its tree holds mariadbd."""
+        return self.process.pid
 
     def url(self, database: str, driver: str = "aiomysql", dialect: str = "mysql") -> str:
         return f"{dialect}+{driver}://root@127.0.0.1:{self.port}/{database}?charset=utf8mb4"

@@ -1,30 +1,31 @@
-"""What ``adk-store bench`` measures, and the check that nothing acknowledged was lost.
+"""The workloads: appends by concurrent callers, and reads of a long session's newest events.
 
-Every workload uses the same realistic event: about 1.5 KB, a text part and a
-function call, a session key changed on every event, a ``user:`` key every
-five events and an ``app:`` key every fifty.
+Every append uses the same realistic event: a text part and a function call,
+a session key changed on every event, a ``user:`` key every five events and
+an ``app:`` key every fifty. Each caller builds its event inside the timed
+loop, for every contender alike: building an ADK ``Event`` costs 26-70 us on
+the 2-core machine, which a contender given prebuilt events would not pay.
 """
 
 from __future__ import annotations
 
-import time
-import tracemalloc
-import uuid
-from collections.abc import Callable
+import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from google.adk.events import Event, EventActions
-from google.adk.sessions.session import Session
 from google.genai import types
 
-from adk_store.bench.contenders import Contender, gather_limited, get
+from adk_store.bench.contenders import Contender
+from adk_store.bench.timing import Operation
 
 TEXT = (
     "The order #{n} shipped on Tuesday from the Rotterdam warehouse; the carrier "
     "expects delivery within three working days. "
 ) * 6
+
+RECENT = 20
 
 
 def realistic_event(index: int, invocation: str) -> Event:
@@ -55,226 +56,123 @@ def realistic_event(index: int, invocation: str) -> Event:
 
 @dataclass(frozen=True)
 class Scale:
-    """How many operations each workload runs: ``full`` for figures, ``quick`` for a smoke run."""
+    """How long and how often each workload runs: ``full`` for figures, ``quick`` for a smoke run.
 
-    appends_serial: int
-    appends_concurrent: int
-    histories: tuple[int, ...]
-    history_appends: int
-    recent_reads: int
-    full_reads: int
-    app_sessions: tuple[int, ...]
-    list_reads: int
-    creates: int
+    ``rounds`` windows of the main workload (appends by 50 callers) and
+    ``short_rounds`` of every other are interleaved across contenders;
+    ``warmup`` seconds of the same workload run before a contender's first
+    window (pool connections opened, statements prepared). Calibration tries
+    the first ``calibration_pools`` pool sizes of a contender with the main
+    workload, each warmed up, in ``calibration_passes`` interleaved windows
+    of ``calibration`` seconds, and keeps the fastest.
+    """
+
+    window: float
+    rounds: int
+    short_rounds: int
+    warmup: float
+    calibration: float
+    calibration_passes: int
+    history: int
+    calibration_pools: int
+    sessions: int = 50
+    crowd: int = 200
 
     @classmethod
     def full(cls) -> Scale:
-        return cls(1000, 5000, (10, 100, 10_000), 300, 200, 5, (1_000, 100_000), 100, 1000)
+        return cls(
+            window=5.0,
+            rounds=5,
+            short_rounds=3,
+            warmup=1.0,
+            calibration=1.5,
+            calibration_passes=2,
+            history=1000,
+            calibration_pools=4,
+        )
 
     @classmethod
     def quick(cls) -> Scale:
-        return cls(40, 100, (10, 60), 10, 5, 2, (100, 1_000), 5, 40)
+        return cls(
+            window=0.3,
+            rounds=2,
+            short_rounds=1,
+            warmup=0.1,
+            calibration=0.2,
+            calibration_passes=1,
+            history=60,
+            calibration_pools=2,
+        )
 
 
 @dataclass
-class Measurement:
-    workload: str
-    contender: str
-    operations: int
-    seconds: float
-    peak_kib: float | None = None
-    verified: bool | None = None
-    error: str | None = None
+class Prepared:
+    """A workload set up on one contender: one operation per caller, and its check."""
 
-    @property
-    def per_second(self) -> float:
-        return self.operations / self.seconds if self.seconds else 0.0
+    operations: list[Operation]
+    verify: Callable[[], Awaitable[bool]]
 
-    @property
-    def ms_per_operation(self) -> float:
-        return 1000 * self.seconds / self.operations if self.operations else 0.0
+
+def _in_order(acknowledged: list[str], stored: list[str]) -> bool:
+    """Whether every acknowledged id is stored, in the order acknowledged."""
+    remaining = iter(stored)
+    return all(event_id in remaining for event_id in acknowledged)
 
 
 class Workloads:
-    """Runs each workload on one contender; ``tick`` advances the progress bar.
+    """Sets workloads up on a contender, under app name ``app``: a run's data stays apart."""
 
-    Every session is written under ``app`` or an app name starting with it,
-    so one run's data can be told apart from anything else in the database.
-    """
-
-    def __init__(self, tick: Callable[[int], None], app: str) -> None:
-        self.tick = tick
+    def __init__(self, app: str) -> None:
         self.app = app
+        self._tags = itertools.count()
 
-    async def append(self, contender: Contender, sessions: int, total: int) -> Measurement:
-        service = contender.service
-        assert service is not None
-        prefix = uuid.uuid4().hex[:8]
-        created = [
-            await service.create_session(
-                app_name=self.app, user_id=f"u{i % 10}", session_id=f"{prefix}-{i}"
-            )
-            for i in range(sessions)
+    async def appends(self, contender: Contender, callers: int) -> Prepared:
+        """``callers`` callers, each appending to its own new session."""
+        tag = f"{self.app}-{next(self._tags)}"
+        sessions: list[Any] = [
+            await contender.new_session(self.app, f"u{i % 10}", f"{tag}-{i}")
+            for i in range(callers)
         ]
-        per_session = total // sessions
-        events = {
-            s.id: [realistic_event(n, f"inv-{s.id}-{n // 3}") for n in range(per_session)]
-            for s in created
-        }
-        acknowledged: dict[str, list[str]] = {s.id: [] for s in created}
-        failures: list[str] = []
+        acknowledged: list[list[str]] = [[] for _ in sessions]
 
-        async def writer(session: Session) -> None:
-            for event in events[session.id]:
-                try:
-                    await service.append_event(session, event)
-                except Exception as exc:  # noqa: BLE001 - a contender's failure is a result
-                    failures.append(f"{type(exc).__name__}: {exc}")
-                    return
-                acknowledged[session.id].append(event.id)
-                self.tick(1)
+        def caller(session: Any, done: list[str], invocation: str) -> Operation:
+            async def append() -> None:
+                n = len(done)
+                event = realistic_event(n, f"{invocation}-{n // 3}")
+                await contender.append(session, event)
+                done.append(event.id)
 
-        start = time.perf_counter()
-        await gather_limited(sessions, [partial(writer, s) for s in created])
-        seconds = time.perf_counter() - start
-        verified = True
-        for session in created:
-            stored = await get(service, session, None)
-            stored_ids = [e.id for e in stored.events]
-            # Every acknowledged append stored, in order; a failed one may or may not be.
-            verified &= stored_ids[: len(acknowledged[session.id])] == acknowledged[session.id]
-        error = None
-        if failures:
-            error = f"{len(failures)} of {sessions} writers stopped; first: {failures[0][:120]}"
-        return Measurement(
-            f"append, {sessions} concurrent session{'s' * (sessions > 1)}",
-            contender.name,
-            sum(len(ids) for ids in acknowledged.values()),
-            seconds,
-            verified=verified,
-            error=error,
-        )
+            return append
 
-    async def history(self, contender: Contender, length: int) -> Session:
-        """One session with ``length`` events, written through the contender."""
-        service = contender.service
-        assert service is not None
-        session = await service.create_session(
-            app_name=self.app,
-            user_id="reader",
-            session_id=f"history-{length}-{uuid.uuid4().hex[:6]}",
-        )
+        async def verify() -> bool:
+            for session, done in zip(sessions, acknowledged, strict=True):
+                if not _in_order(done, await contender.stored_ids(session)):
+                    return False
+            return True
+
+        operations = [
+            caller(session, done, f"{tag}-{i}")
+            for i, (session, done) in enumerate(zip(sessions, acknowledged, strict=True))
+        ]
+        return Prepared(operations, verify)
+
+    async def newest(self, contender: Contender, length: int) -> Prepared:
+        """One caller reading the newest 20 events of a session holding ``length``."""
+        tag = f"{self.app}-{next(self._tags)}"
+        session = await contender.new_session(self.app, "reader", tag)
+        ids: list[str] = []
         for n in range(length):
-            await service.append_event(session, realistic_event(n, f"inv-{n // 3}"))
-            self.tick(1)
-        return session
+            event = realistic_event(n, f"{tag}-{n // 3}")
+            await contender.append(session, event)
+            ids.append(event.id)
+        expected = ids[-RECENT:]
+        outcomes = {"right": 0, "wrong": 0}
 
-    async def append_after_history(
-        self, contender: Contender, session: Session, before: int, appends: int
-    ) -> Measurement:
-        """Serial appends to a session that already holds ``before`` events."""
-        service = contender.service
-        assert service is not None
-        events = [realistic_event(before + n, "later") for n in range(appends)]
-        start = time.perf_counter()
-        for event in events:
-            await service.append_event(session, event)
-            self.tick(1)
-        seconds = time.perf_counter() - start
-        stored = await get(service, session, appends)
-        return Measurement(
-            f"append, history of {before:,} events",
-            contender.name,
-            appends,
-            seconds,
-            verified=[e.id for e in stored.events] == [e.id for e in events],
-        )
+        async def read() -> None:
+            events = await contender.recent(session, RECENT)
+            outcomes["right" if [e.id for e in events] == expected else "wrong"] += 1
 
-    async def read(
-        self, contender: Contender, session: Session, limit: int | None, reads: int, label: str
-    ) -> Measurement:
-        service = contender.service
-        assert service is not None
-        await get(service, session, limit)  # warm caches and prepared statements
-        start = time.perf_counter()
-        for _ in range(reads):
-            found = await get(service, session, limit)
-            self.tick(1)
-        seconds = time.perf_counter() - start
-        # Memory of one read, traced apart from the timed loop (tracing is slow).
-        tracemalloc.start()
-        await get(service, session, limit)
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        expected = len(session.events) if limit is None else min(limit, len(session.events))
-        return Measurement(
-            label,
-            contender.name,
-            reads,
-            seconds,
-            peak_kib=peak / 1024,
-            verified=len(found.events) == expected,
-        )
+        async def verify() -> bool:
+            return outcomes["wrong"] == 0 and outcomes["right"] > 0
 
-    async def listing(
-        self, contender: Contender, app_sessions: int, reads: int, paged: bool = False
-    ) -> Measurement:
-        """List one user's 20 sessions in an app holding ``app_sessions`` sessions."""
-        service = contender.service
-        assert service is not None and contender.seed_sessions is not None
-        app = f"{self.app}-list-{app_sessions}-{uuid.uuid4().hex[:6]}"
-        keys = [(f"user{i % 5000}", f"s{i}") for i in range(app_sessions - 20)]
-        keys += [("target", f"t{i}") for i in range(20)]
-        await contender.seed_sessions(app, keys)
-        start = time.perf_counter()
-        for _ in range(reads):
-            if paged:
-                page = await service.list_sessions_page(  # type: ignore[attr-defined]
-                    app_name=app, user_id="target", page_size=10
-                )
-                found = len(page.sessions) + len(
-                    (
-                        await service.list_sessions_page(  # type: ignore[attr-defined]
-                            app_name=app,
-                            user_id="target",
-                            page_size=10,
-                            page_token=page.next_page_token,
-                        )
-                    ).sessions
-                )
-            else:
-                found = len((await service.list_sessions(app_name=app, user_id="target")).sessions)
-            self.tick(1)
-        seconds = time.perf_counter() - start
-        label = f"list one user's sessions, {app_sessions:,} in the app"
-        if paged:
-            label = f"paged listing (2 pages of 10), {app_sessions:,} in the app"
-        return Measurement(label, contender.name, reads, seconds, verified=found == 20)
-
-    async def create(self, contender: Contender, total: int, concurrency: int) -> Measurement:
-        service = contender.service
-        assert service is not None
-        prefix = uuid.uuid4().hex[:8]
-        ids = [f"{prefix}-{i}" for i in range(total)]
-
-        async def make(session_id: str) -> None:
-            await service.create_session(
-                app_name=f"{self.app}-create",
-                user_id=f"u{hash(session_id) % 100}",
-                session_id=session_id,
-                state={"locale": "en-GB", "user:plan": "pro"},
-            )
-            self.tick(1)
-
-        start = time.perf_counter()
-        await gather_limited(concurrency, [partial(make, i) for i in ids])
-        seconds = time.perf_counter() - start
-        listed = await service.list_sessions(app_name=f"{self.app}-create")
-        stored = {s.id for s in listed.sessions}
-        return Measurement(
-            f"create_session, {concurrency} concurrent",
-            contender.name,
-            total,
-            seconds,
-            verified=set(ids) <= stored,
-        )
+        return Prepared([read], verify)

@@ -66,19 +66,22 @@ def bench(
         ),
     ] = True,
     quick: Annotated[
-        bool, typer.Option(help="Small sizes: checks the database works, not its speed.")
+        bool, typer.Option(help="Short windows: checks the database works, not its speed.")
     ] = False,
     out: Annotated[
         Path, typer.Option(help="Directory for bench.json, bench.md and bench.png.")
     ] = Path("bench-results"),
 ) -> None:
-    """Measure adk-store, and ADK's DatabaseSessionService, on your database.
+    """Measure adk-store, ADK's DatabaseSessionService and a raw insert on your database.
 
-    Appends (one session, and 50 at once), get_session on histories up to
-    10,000 events, listing one user's sessions among many, and concurrent
-    create_session; then every acknowledged write is read back. Writes under
-    a new app name (bench-...) in the database given: use a scratch one. It
-    starts no server. Exits with 1 when a write was lost.
+    Appends by 50 callers (each contender at the pool size measured fastest),
+    by one caller, and by 50 and 200 callers with default pools; reads of the
+    newest 20 of 1,000 events. Timed windows of 5 s in interleaved rounds;
+    rates with their spread, CPU per operation, p50/p99/max latency, and the
+    performance targets met or missed. Then every acknowledged write is read
+    back. Writes under a new app name (bench-...) and a table of its own
+    (adk_store_bench_raw) in the database given: use a scratch one. It starts
+    no server. Takes about 6 minutes; exits with 1 when a write was lost.
     """
     if url is None:
         fail(
@@ -90,7 +93,7 @@ def bench(
     async def measure() -> bool:
         from adk_store.bench import report, runner
 
-        wide = Console(width=max(console.width, 150))
+        wide = Console(width=max(console.width, 200))
         result = await runner.run(resolve_url(url), adk=adk, quick=quick, out=out, console=wide)
         return report.lost_writes(result)
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         UnstorableValueError,
     )
     from adk_store.layout import OwnerColumn, TableLayout
+    from adk_store.memory.service import SqlMemoryService
     from adk_store.registry import RegistrySessionService, register_session_services
     from adk_store.schema import StoreSchema, build_schema
     from adk_store.service import SessionPage, SqlSessionService, UserEvent, UserEventsPage
@@ -45,6 +46,7 @@ _HOMES = {
     "SchemaNotReadyError": "adk_store.errors",
     "SessionPage": "adk_store.service",
     "SessionStore": "adk_store.store",
+    "SqlMemoryService": "adk_store.memory.service",
     "SqlSessionService": "adk_store.service",
     "StoreConfigurationError": "adk_store.errors",
     "StoreConnectionError": "adk_store.errors",
@@ -70,6 +72,7 @@ __all__ = [
     "SchemaNotReadyError",
     "SessionPage",
     "SessionStore",
+    "SqlMemoryService",
     "SqlSessionService",
     "StoreConfigurationError",
     "StoreConnectionError",
@@ -113,6 +116,10 @@ def _load(home: str) -> ModuleType:
         from adk_store import service
 
         return service
+    if home == "adk_store.memory.service":
+        from adk_store.memory import service as memory_service
+
+        return memory_service
     if home == "adk_store.store":
         from adk_store import store
 

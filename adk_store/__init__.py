@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     )
     from adk_store.layout import OwnerColumn, TableLayout
     from adk_store.memory.service import SqlMemoryService
-    from adk_store.registry import RegistrySessionService, register_session_services
+    from adk_store.registry import (
+        RegistryMemoryService,
+        RegistrySessionService,
+        register_memory_services,
+        register_session_services,
+    )
     from adk_store.schema import StoreSchema, build_schema
     from adk_store.service import SessionPage, SqlSessionService, UserEvent, UserEventsPage
     from adk_store.store import SessionStore
@@ -42,6 +47,7 @@ _HOMES = {
     "InvalidIdError": "adk_store.errors",
     "OwnerColumn": "adk_store.layout",
     "PoolTimeoutError": "adk_store.errors",
+    "RegistryMemoryService": "adk_store.registry",
     "RegistrySessionService": "adk_store.registry",
     "SchemaNotReadyError": "adk_store.errors",
     "SessionPage": "adk_store.service",
@@ -58,6 +64,7 @@ _HOMES = {
     "UserEventsPage": "adk_store.service",
     "build_schema": "adk_store.schema",
     "default_database_path": "adk_store.engine",
+    "register_memory_services": "adk_store.registry",
     "register_session_services": "adk_store.registry",
 }
 
@@ -68,6 +75,7 @@ __all__ = [
     "InvalidIdError",
     "OwnerColumn",
     "PoolTimeoutError",
+    "RegistryMemoryService",
     "RegistrySessionService",
     "SchemaNotReadyError",
     "SessionPage",
@@ -84,6 +92,7 @@ __all__ = [
     "UserEventsPage",
     "build_schema",
     "default_database_path",
+    "register_memory_services",
     "register_session_services",
 ]
 

@@ -153,19 +153,15 @@ class SQLiteMemory(MemoryEngine):
     def __init__(self, memories: Table, owned: list[str]) -> None:
         super().__init__(memories, owned)
         name = f"{memories.name}_fts"
-        self.fts = table(
-            name,
-            literal_column("rowid"),  # type: ignore[arg-type]
-            literal_column("search_text"),  # type: ignore[arg-type]
-            literal_column("rank"),  # type: ignore[arg-type]
-        )
+        # Named, never declared: only revision 0003 knows its DDL.
+        self.fts = table(name)
         self.fts_name = name
 
     def insert_new(self) -> Insert:
         return sqlite.insert(self.memories).on_conflict_do_nothing(index_elements=self.key)
 
     def source(self) -> FromClause:
-        rowid = literal_column(f"{self.fts_name}.rowid")
+        rowid: ColumnElement[Any] = literal_column(f"{self.fts_name}.rowid")
         return self.memories.join(self.fts, rowid == self.memories.c.seq)
 
     def matches(self) -> ColumnElement[bool]:

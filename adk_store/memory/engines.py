@@ -39,6 +39,7 @@ from adk_store.identifiers import validate_identifier
 # The columns of a memory's natural key, after the owner column.
 KEY_COLUMNS = ("app_name", "user_id", "session_id", "id")
 DEFAULT_TEXT_SEARCH_CONFIG = "english"
+_SCORE_LABEL: ColumnElement[int] = literal_column("1")
 
 
 class MemoryEngine:
@@ -216,11 +217,12 @@ class OracleMemory(MemoryEngine):
     name = "oracle"
 
     def matches(self) -> ColumnElement[bool]:
-        contains = func.contains(self.memories.c.search_text, bindparam("query", type_=String()), 1)
-        return contains > 0
+        # The label tying CONTAINS to SCORE must be a literal number.
+        query = bindparam("query", type_=String())
+        return func.contains(self.memories.c.search_text, query, _SCORE_LABEL) > 0
 
     def rank(self) -> ColumnElement[Any]:
-        return func.score(1).desc()
+        return func.score(_SCORE_LABEL).desc()
 
     def query_text(self, words: list[str]) -> str:
         # Braces make each word literal (reserved words such as "and" too);

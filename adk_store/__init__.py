@@ -28,7 +28,13 @@ if TYPE_CHECKING:
         UnstorableValueError,
     )
     from adk_store.layout import OwnerColumn, TableLayout
-    from adk_store.registry import RegistrySessionService, register_session_services
+    from adk_store.memory.service import SqlMemoryService
+    from adk_store.registry import (
+        RegistryMemoryService,
+        RegistrySessionService,
+        register_memory_services,
+        register_session_services,
+    )
     from adk_store.schema import StoreSchema, build_schema
     from adk_store.service import SessionPage, SqlSessionService, UserEvent, UserEventsPage
     from adk_store.store import SessionStore
@@ -41,10 +47,12 @@ _HOMES = {
     "InvalidIdError": "adk_store.errors",
     "OwnerColumn": "adk_store.layout",
     "PoolTimeoutError": "adk_store.errors",
+    "RegistryMemoryService": "adk_store.registry",
     "RegistrySessionService": "adk_store.registry",
     "SchemaNotReadyError": "adk_store.errors",
     "SessionPage": "adk_store.service",
     "SessionStore": "adk_store.store",
+    "SqlMemoryService": "adk_store.memory.service",
     "SqlSessionService": "adk_store.service",
     "StoreConfigurationError": "adk_store.errors",
     "StoreConnectionError": "adk_store.errors",
@@ -56,6 +64,7 @@ _HOMES = {
     "UserEventsPage": "adk_store.service",
     "build_schema": "adk_store.schema",
     "default_database_path": "adk_store.engine",
+    "register_memory_services": "adk_store.registry",
     "register_session_services": "adk_store.registry",
 }
 
@@ -66,10 +75,12 @@ __all__ = [
     "InvalidIdError",
     "OwnerColumn",
     "PoolTimeoutError",
+    "RegistryMemoryService",
     "RegistrySessionService",
     "SchemaNotReadyError",
     "SessionPage",
     "SessionStore",
+    "SqlMemoryService",
     "SqlSessionService",
     "StoreConfigurationError",
     "StoreConnectionError",
@@ -81,6 +92,7 @@ __all__ = [
     "UserEventsPage",
     "build_schema",
     "default_database_path",
+    "register_memory_services",
     "register_session_services",
 ]
 
@@ -113,6 +125,10 @@ def _load(home: str) -> ModuleType:
         from adk_store import service
 
         return service
+    if home == "adk_store.memory.service":
+        from adk_store.memory import service as memory_service
+
+        return memory_service
     if home == "adk_store.store":
         from adk_store import store
 

@@ -55,6 +55,11 @@ _RESERVED_COLUMNS = frozenset(
         "interrupted",
         "error_code",
         "error_message",
+        "seq",
+        "incarnation",
+        "entry",
+        "search_text",
+        "search_vector",
     }
 )
 

@@ -26,7 +26,7 @@ from adk_store.dialects.sqlite import missing_sqlite_file
 from adk_store.engine import connect, redact
 from adk_store.errors import SchemaNotReadyError, StoreConfigurationError
 from adk_store.layout import OwnerColumn, TableLayout
-from adk_store.schema import ONLY_ON_DIALECT, build_schema
+from adk_store.schema import build_schema, exists_on
 
 LAYOUT_ATTRIBUTE = "adk_store_layout"
 
@@ -70,8 +70,7 @@ def include_object(
 
     if type_ == "table":
         return name in build_schema(layout_in_context(context.config)).table_names
-    only_on = getattr(obj, "info", {}).get(ONLY_ON_DIALECT)
-    return only_on is None or context.get_context().dialect.name == only_on
+    return exists_on(obj, context.get_context().dialect.name)
 
 
 def head_revision() -> str:

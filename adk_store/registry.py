@@ -28,6 +28,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -37,7 +38,9 @@ from adk_store.dialects.sqlite import is_sqlite, is_sqlite_memory, missing_sqlit
 from adk_store.engine import _ASYNC_DRIVERS, redact, resolve_url
 from adk_store.errors import AdkStoreError, SchemaNotReadyError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, validate_table_prefix
+from adk_store.memory.service import SqlMemoryService
 from adk_store.service import SqlSessionService
+from adk_store.store import SessionStore
 
 if TYPE_CHECKING:
     from google.adk.cli.service_registry import ServiceRegistry
@@ -182,30 +185,86 @@ class RegistrySessionService(SqlSessionService):
             _run_on_own_loop(self._prepare_schema)
 
     async def _prepare_schema(self) -> None:
-        try:
-            with _alembic_quiet(not self.store.auto_migrate):
-                await self._check_or_upgrade()
-        except AdkStoreError as exc:
-            logger.error("adk-store cannot serve sessions: %s", exc)
-            raise
-        finally:
-            # Pooled connections belong to this temporary loop; the server's
-            # loop opens its own.
-            await self.store.engine.dispose()
+        await prepare_schema(self.store, "sessions")
 
-    async def _check_or_upgrade(self) -> None:
-        url = self.store.engine.url
-        missing = missing_sqlite_file(url)
-        if missing is not None and not self.store.auto_migrate:
-            raise SchemaNotReadyError(
-                f"The SQLite file {missing} does not exist (nothing was created). Check the "
-                f"path, or create it: adk-store db upgrade --url '{redact(url)}' "
-                f"{self.store.layout.describe()}.{_SERVER_FIX}"
-            )
-        try:
-            await self.store.ensure_ready()
-        except SchemaNotReadyError as exc:
-            raise SchemaNotReadyError(f"{exc}{_SERVER_FIX}") from None
+
+async def prepare_schema(store: SessionStore, serving: str) -> None:
+    """Check (or upgrade) the schema of a service ADK's registry builds, on a temporary loop.
+
+    The error names the command to run and is logged before it rises.
+    """
+    try:
+        with _alembic_quiet(not store.auto_migrate):
+            await _check_or_upgrade(store)
+    except AdkStoreError as exc:
+        logger.error("adk-store cannot serve %s: %s", serving, exc)
+        raise
+    finally:
+        # Pooled connections belong to this temporary loop; the server's
+        # loop opens its own.
+        await store.engine.dispose()
+
+
+async def _check_or_upgrade(store: SessionStore) -> None:
+    url = store.engine.url
+    missing = missing_sqlite_file(url)
+    if missing is not None and not store.auto_migrate:
+        raise SchemaNotReadyError(
+            f"The SQLite file {missing} does not exist (nothing was created). Check the "
+            f"path, or create it: adk-store db upgrade --url '{redact(url)}' "
+            f"{store.layout.describe()}.{_SERVER_FIX}"
+        )
+    try:
+        await store.ensure_ready()
+    except SchemaNotReadyError as exc:
+        raise SchemaNotReadyError(f"{exc}{_SERVER_FIX}") from None
+
+
+def register_memory_services(registry: ServiceRegistry | None = None) -> tuple[str, ...]:
+    """Make ``registry`` (ADK's global one by default) build `RegistryMemoryService` for our URLs.
+
+    The same schemes as `register_session_services`, for ``--memory_service_uri``
+    (ADK's own ``sqlite`` memory service is replaced for this process). Call
+    it from ``services.py`` in the agents directory.
+    """
+    if registry is None:
+        from google.adk.cli.service_registry import get_service_registry
+
+        registry = get_service_registry()
+    schemes = session_service_schemes()
+    for scheme in schemes:
+        registry.register_memory_service(scheme, RegistryMemoryService)
+    return schemes
+
+
+class RegistryMemoryService(SqlMemoryService):
+    """The `adk_store.SqlMemoryService` ADK's service registry builds from a URI.
+
+    The same URI, parameters and startup check as `RegistrySessionService`:
+    one database can serve both ``--session_service_uri`` and
+    ``--memory_service_uri``.
+    """
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        table_prefix: str | None = None,
+        auto_migrate: bool | None = None,
+        **options: Any,
+    ) -> None:
+        options.pop("agents_dir", None)
+        settings = parse_session_service_uri(
+            uri, table_prefix=table_prefix, auto_migrate=auto_migrate
+        )
+        super().__init__(
+            settings.url,
+            layout=settings.table_prefix,
+            auto_migrate=settings.auto_migrate,
+            **options,
+        )
+        if not is_sqlite_memory(settings.url):
+            _run_on_own_loop(partial(prepare_schema, self.store, "memory"))
 
 
 _SERVER_FIX = (

@@ -1,7 +1,13 @@
-"""The four tables of adk-store, declared once for every database.
+"""The tables of adk-store, declared once for every database.
 
 This MetaData is the reference the migrations are checked against (an
 autogenerate comparison must come out empty); it never creates tables itself.
+
+What SQLAlchemy cannot declare is created by the revisions alone and is
+outside the comparison: SQLite's FTS5 table over the memories
+(``<prefix>memories_fts``, its shadow tables and the triggers keeping it in
+step) is not one of `StoreSchema.table_names`, which is all the comparison
+looks at.
 """
 
 from __future__ import annotations
@@ -15,12 +21,16 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKeyConstraint,
+    Identity,
     Index,
+    Integer,
     MetaData,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects import mysql, postgresql
 
 from adk_store.identifiers import (
     DEFAULT_TABLE_PREFIX,
@@ -60,9 +70,22 @@ _MYSQL_OPTIONS: dict[str, Any] = {
 # that filter on them; the document is the whole event.
 EVENT_PARTS_FROM_DOCUMENT = ("content", "grounding_metadata", "custom_metadata")
 
-# Info key marking objects that exist on one dialect only; the migrations and
-# the drift check both read it.
+# Info key marking objects that exist on some dialects only (a name or a
+# tuple of names); the migrations and the drift check both read it through
+# `exists_on`.
 ONLY_ON_DIALECT = "adk_store_only_on"
+# The longest text of one memory that is indexed for search, in characters:
+# PostgreSQL refuses a tsvector over 1 MB, and a few pages of text are more
+# than any search needs. The whole entry is stored and returned regardless.
+MAX_SEARCH_TEXT = 65_536
+
+
+def exists_on(obj: Any, dialect_name: str) -> bool:
+    """Whether a table's column or index marked with `ONLY_ON_DIALECT` exists on a dialect."""
+    only_on = getattr(obj, "info", {}).get(ONLY_ON_DIALECT)
+    if only_on is None:
+        return True
+    return dialect_name in ((only_on,) if isinstance(only_on, str) else only_on)
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,7 @@ class StoreSchema:
     events: Table
     app_states: Table
     user_states: Table
+    memories: Table
 
     @property
     def prefix(self) -> str:
@@ -93,9 +117,16 @@ class StoreSchema:
 
     @property
     def table_names(self) -> frozenset[str]:
-        """Our four tables (not the owner column's foreign-key target)."""
+        """Our tables (not the owner column's foreign-key target, nor SQLite's FTS5 tables)."""
         return frozenset(
-            table.name for table in (self.sessions, self.events, self.app_states, self.user_states)
+            table.name
+            for table in (
+                self.sessions,
+                self.events,
+                self.app_states,
+                self.user_states,
+                self.memories,
+            )
         )
 
 
@@ -224,7 +255,83 @@ def build_schema(layout: TableLayout | str = DEFAULT_TABLE_PREFIX) -> StoreSchem
         **_UPDATED_TABLE_OPTIONS,
         **_MYSQL_OPTIONS,
     )
-    return StoreSchema(layout, metadata, sessions, events, app_states, user_states)
+    memories = _declare_memories(metadata, layout)
+    return StoreSchema(layout, metadata, sessions, events, app_states, user_states, memories)
+
+
+def _declare_memories(metadata: MetaData, layout: TableLayout) -> Table:
+    """What the memory service searches: the text of each remembered event or entry.
+
+    A row per memory, not an index over the events table: memory comes from
+    sessions of any session service and outlives them (see docs/memory.md).
+    ``seq`` is a surrogate key because SQLite's FTS5 table points at rows by
+    an integer rowid that VACUUM must not renumber (an INTEGER PRIMARY KEY);
+    the natural key is the unique (owner, app, user, session, id).
+    ``search_vector`` exists on PostgreSQL only (elsewhere the engine's own
+    full-text index covers ``search_text``).
+    """
+    prefix = layout.prefix
+    owner = layout.owner_column
+    owned = [owner.name] if owner is not None else []
+    owner_columns = [] if owner is None else [Column(owner.name, owner.sql_type(), nullable=False)]
+    memories = Table(
+        f"{prefix}memories",
+        metadata,
+        Column(
+            "seq",
+            BigInteger().with_variant(Integer(), "sqlite"),
+            Identity(),
+            primary_key=True,
+        ),
+        *owner_columns,
+        Column("app_name", id_type(MAX_ID_LENGTH), nullable=False),
+        Column("user_id", id_type(MAX_ID_LENGTH), nullable=False),
+        Column("session_id", id_type(MAX_ID_LENGTH), nullable=False),
+        Column("id", id_type(MAX_ID_LENGTH), nullable=False),
+        Column("author", id_type(MAX_AUTHOR_LENGTH), nullable=True),
+        Column("timestamp", UtcDateTime(), nullable=False),
+        # The entry as search returns it, and its text as the index sees it.
+        # All three are NULL once the memory is deleted: the row stays as a
+        # tombstone so a later re-ingest of its session does not bring it back.
+        Column("entry", json_type(nullable_as_sql_null=True), nullable=True),
+        # A case-insensitive collation on MySQL/MariaDB: FULLTEXT matching
+        # follows the column's collation, and a binary one is case-sensitive.
+        Column(
+            "search_text",
+            Text().with_variant(
+                mysql.MEDIUMTEXT(charset="utf8mb4", collation="utf8mb4_unicode_ci"),
+                "mysql",
+                "mariadb",
+            ),
+            nullable=True,
+        ),
+        Column(
+            "search_vector",
+            Text().with_variant(postgresql.TSVECTOR(), "postgresql"),
+            nullable=True,
+            info={ONLY_ON_DIALECT: "postgresql"},
+        ),
+        UniqueConstraint(
+            *owned, "app_name", "user_id", "session_id", "id", name=f"uq_{prefix}memories_key"
+        ),
+        Index(f"ix_{prefix}memories_id", *owned, "app_name", "user_id", "id"),
+        *owner_foreign_key(owner, f"{prefix}memories", layout.schema),
+        **_MYSQL_OPTIONS,
+    )
+    Index(
+        f"ix_{prefix}memories_search",
+        memories.c.search_vector,
+        postgresql_using="gin",
+        info={ONLY_ON_DIALECT: "postgresql"},
+    )
+    Index(
+        f"ix_{prefix}memories_fulltext",
+        memories.c.search_text,
+        mysql_prefix="FULLTEXT",
+        mariadb_prefix="FULLTEXT",
+        info={ONLY_ON_DIALECT: ("mysql", "mariadb")},
+    )
+    return memories
 
 
 def _declare_owner_target(metadata: MetaData, owner: OwnerColumn) -> None:

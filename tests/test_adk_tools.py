@@ -104,7 +104,7 @@ class ApiServer:
         return self.log.read_text(errors="replace")
 
 
-def _command(agents: Path, uri: str, port: int) -> list[str]:
+def _command(agents: Path, uri: str, port: int, extra: tuple[str, ...]) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -117,18 +117,24 @@ def _command(agents: Path, uri: str, port: int) -> list[str]:
         str(port),
         "--session_service_uri",
         uri,
+        *extra,
         str(agents),
     ]
 
 
 @asynccontextmanager
-async def api_server(agents: Path, uri: str) -> AsyncIterator[ApiServer]:
-    """`adk api_server` on a free loopback port, stopped with SIGTERM on exit."""
+async def api_server(
+    agents: Path, uri: str, extra: tuple[str, ...] = ()
+) -> AsyncIterator[ApiServer]:
+    """`adk api_server` on a free loopback port, stopped with SIGTERM on exit.
+
+    ``extra`` are further options of the command, such as ``--memory_service_uri``.
+    """
     port = free_port()
     log = agents.parent / f"api_server_{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            _command(agents, uri, port),
+            _command(agents, uri, port, extra),
             stdout=sink,
             stderr=subprocess.STDOUT,
             cwd=agents.parent,
@@ -314,7 +320,7 @@ async def refused_start(agents: Path, uri: str) -> list[str]:
     with log.open("wb") as sink:
         finished = await asyncio.to_thread(
             subprocess.run,
-            _command(agents, uri, free_port()),
+            _command(agents, uri, free_port(), ()),
             stdout=sink,
             stderr=subprocess.STDOUT,
             cwd=agents.parent,

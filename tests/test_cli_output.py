@@ -39,7 +39,17 @@ LONG_REPLY = "Your balance is 42.00 EUR. " * 12
 HUGE_RESULT = "x" * 5000
 # The order of the guides: try it, set up a server, look inside, bring data
 # in, keep it small, measure.
-COMMANDS_AS_MET = ["demo", "db", "sessions", "import", "copy", "prune", "bench", "torture"]
+COMMANDS_AS_MET = [
+    "demo",
+    "db",
+    "sessions",
+    "memory",
+    "import",
+    "copy",
+    "prune",
+    "bench",
+    "torture",
+]
 
 
 def run_cli(*args: str, columns: int, url: str) -> subprocess.CompletedProcess[str]:

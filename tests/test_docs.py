@@ -459,6 +459,7 @@ def test_cli_reference_reads_as_plain_text() -> None:
         "demo",
         "db",
         "sessions",
+        "memory",
         "import",
         "copy",
         "prune",

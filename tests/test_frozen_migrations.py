@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from adk_store import migrations
 from adk_store.engine import create_engine
 from adk_store.layout import OwnerColumn, TableLayout
-from adk_store.schema import ONLY_ON_DIALECT, build_schema
+from adk_store.schema import build_schema, exists_on
 
 REPO = Path(__file__).resolve().parents[1]
 VERSIONS = REPO / "alembic" / "versions"
@@ -151,8 +151,7 @@ def _differences(connection: Connection, layout: TableLayout) -> list[object]:
     def ours(obj: Any, name: str | None, type_: str, _reflected: bool, _other: Any) -> bool:
         if type_ == "table":
             return name in schema.table_names
-        only_on: str = getattr(obj, "info", {}).get(ONLY_ON_DIALECT, dialect)
-        return only_on == dialect
+        return exists_on(obj, dialect)
 
     context = MigrationContext.configure(
         connection, opts={"compare_type": True, "include_object": ours}

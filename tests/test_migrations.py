@@ -16,7 +16,15 @@ from adk_store import SchemaNotReadyError, SqlSessionService, StoreConfiguration
 from adk_store.engine import create_engine
 
 REPO = Path(__file__).resolve().parents[1]
-OUR_TABLES = {"sessions", "events", "app_states", "user_states"}
+OUR_TABLES = {"sessions", "events", "app_states", "user_states", "memories"}
+# SQLite's FTS5 table over the memories and its shadow tables (revision 0003).
+FTS5_TABLES = {f"memories_fts{part}" for part in ("", "_data", "_idx", "_config", "_docsize")}
+
+
+def _ours(prefix: str, url: str) -> set[str]:
+    """Every table an upgrade to head creates with ``prefix``, version table included."""
+    names = OUR_TABLES | (FTS5_TABLES if url.startswith("sqlite") else set())
+    return {f"{prefix}{name}" for name in names} | {f"{prefix}alembic_version"}
 
 
 async def _tables(url: str) -> set[str]:
@@ -48,7 +56,7 @@ async def test_alembic_cli_upgrade_check_downgrade(shared_database: Database) ->
     url = shared_database.url
     upgraded = _alembic("upgrade", "head", url=url)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert await _tables(url) == {f"adk_{name}" for name in OUR_TABLES} | {"adk_alembic_version"}
+    assert await _tables(url) == _ours("adk_", url)
     checked = _alembic("check", url=url)
     assert checked.returncode == 0, checked.stderr
     assert "No new upgrade operations detected" in checked.stdout + checked.stderr
@@ -62,9 +70,7 @@ async def test_alembic_x_arguments_choose_url_and_prefix(shared_database: Databa
         "-x", f"url={shared_database.url}", "-x", "table_prefix=crm_", "upgrade", "head"
     )
     assert result.returncode == 0, result.stderr
-    assert await _tables(shared_database.url) == {f"crm_{n}" for n in OUR_TABLES} | {
-        "crm_alembic_version"
-    }
+    assert await _tables(shared_database.url) == _ours("crm_", shared_database.url)
 
 
 async def test_metadata_and_revisions_agree(database: Database) -> None:

@@ -10,6 +10,7 @@ import typer
 from adk_store.cli.common import DebugOption, ReportingGroup
 from adk_store.cli.db import db
 from adk_store.cli.help import CommandsInOrder
+from adk_store.cli.memory import memory
 from adk_store.cli.prune import prune
 from adk_store.cli.sessions import sessions
 from adk_store.cli.tools import bench, demo
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(db, name="db")
 app.add_typer(sessions, name="sessions")
+app.add_typer(memory, name="memory")
 app.command()(demo)
 app.command("import")(import_command)
 app.command("copy")(copy_command)

@@ -16,7 +16,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 # demo to try the store, db to set up a server, sessions to look inside,
 # import and copy to bring data in, prune to keep it small, bench and torture
 # to test a database.
-COMMAND_ORDER = ("demo", "db", "sessions", "import", "copy", "prune", "bench", "torture")
+COMMAND_ORDER = ("demo", "db", "sessions", "memory", "import", "copy", "prune", "bench", "torture")
 
 
 class CommandsInOrder(TyperGroup):

@@ -102,3 +102,25 @@ ALTER TABLE adk_user_states MODIFY user_id VARCHAR(128) CHARACTER SET utf8mb4 CO
 ALTER TABLE adk_events ADD CONSTRAINT fk_adk_events_session FOREIGN KEY(app_name, user_id, session_id) REFERENCES adk_sessions (app_name, user_id, id) ON DELETE CASCADE;
 
 UPDATE adk_alembic_version SET version_num='0002' WHERE adk_alembic_version.version_num = '0001';
+
+-- Running upgrade 0002 -> 0003
+
+CREATE TABLE adk_memories (
+    seq BIGINT NOT NULL AUTO_INCREMENT, 
+    app_name VARCHAR(128) NOT NULL, 
+    user_id VARCHAR(128) NOT NULL, 
+    session_id VARCHAR(128) NOT NULL, 
+    id VARCHAR(128) NOT NULL, 
+    author VARCHAR(256), 
+    timestamp DATETIME(6) NOT NULL, 
+    entry JSON, 
+    search_text MEDIUMTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci, 
+    PRIMARY KEY (seq), 
+    CONSTRAINT uq_adk_memories_key UNIQUE (app_name, user_id, session_id, id)
+)ENGINE=InnoDB CHARSET=utf8mb4 COLLATE utf8mb4_0900_bin;
+
+CREATE INDEX ix_adk_memories_id ON adk_memories (app_name, user_id, id);
+
+CREATE FULLTEXT INDEX ix_adk_memories_fulltext ON adk_memories (search_text);
+
+UPDATE adk_alembic_version SET version_num='0003' WHERE adk_alembic_version.version_num = '0002';

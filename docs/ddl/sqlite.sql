@@ -78,3 +78,31 @@ DROP INDEX ix_adk_events_recent;
 CREATE INDEX ix_adk_sessions_activity ON adk_sessions (app_name, update_time, user_id, id);
 
 UPDATE adk_alembic_version SET version_num='0002' WHERE adk_alembic_version.version_num = '0001';
+
+-- Running upgrade 0002 -> 0003
+
+CREATE TABLE adk_memories (
+    seq INTEGER NOT NULL, 
+    app_name VARCHAR(128) NOT NULL, 
+    user_id VARCHAR(128) NOT NULL, 
+    session_id VARCHAR(128) NOT NULL, 
+    id VARCHAR(128) NOT NULL, 
+    author VARCHAR(256), 
+    timestamp DATETIME NOT NULL, 
+    entry JSON, 
+    search_text TEXT, 
+    PRIMARY KEY (seq), 
+    CONSTRAINT uq_adk_memories_key UNIQUE (app_name, user_id, session_id, id)
+);
+
+CREATE INDEX ix_adk_memories_id ON adk_memories (app_name, user_id, id);
+
+CREATE VIRTUAL TABLE adk_memories_fts USING fts5(search_text, content='adk_memories', content_rowid='seq', tokenize='porter unicode61 remove_diacritics 2');
+
+CREATE TRIGGER adk_memories_fts_insert AFTER INSERT ON adk_memories BEGIN INSERT INTO adk_memories_fts(rowid, search_text) VALUES (new.seq, new.search_text); END;
+
+CREATE TRIGGER adk_memories_fts_delete AFTER DELETE ON adk_memories BEGIN INSERT INTO adk_memories_fts(adk_memories_fts, rowid, search_text) VALUES ('delete', old.seq, old.search_text); END;
+
+CREATE TRIGGER adk_memories_fts_update AFTER UPDATE OF search_text ON adk_memories BEGIN INSERT INTO adk_memories_fts(adk_memories_fts, rowid, search_text) VALUES ('delete', old.seq, old.search_text); INSERT INTO adk_memories_fts(rowid, search_text) VALUES (new.seq, new.search_text); END;
+
+UPDATE adk_alembic_version SET version_num='0003' WHERE adk_alembic_version.version_num = '0002';

@@ -31,7 +31,8 @@ OnDelete = Literal["CASCADE", "RESTRICT", "NO ACTION"]
 _OWNER_TYPES: tuple[str, ...] = get_args(OwnerType)
 _ON_DELETE: tuple[str, ...] = get_args(OnDelete)
 
-# Columns of our own tables an owner column must not shadow.
+# Columns of our own tables an owner column must not shadow (including the
+# event columns revision 0004 dropped: a downgrade puts them back).
 _RESERVED_COLUMNS = frozenset(
     {
         "app_name",

@@ -66,10 +66,6 @@ _MYSQL_OPTIONS: dict[str, Any] = {
     )
 }
 
-# Event columns that copy a top-level part of the event document, for queries
-# that filter on them; the document is the whole event.
-EVENT_PARTS_FROM_DOCUMENT = ("content", "grounding_metadata", "custom_metadata")
-
 # Info key marking objects that exist on some dialects only (a name or a
 # tuple of names); the migrations and the drift check both read it through
 # `exists_on`.
@@ -209,10 +205,9 @@ def build_schema(layout: TableLayout | str = DEFAULT_TABLE_PREFIX) -> StoreSchem
         # append produced. Order and "newest N" follow it, not the timestamp,
         # which another host's clock may have set.
         Column("seq", BigInteger(), nullable=False, server_default="0"),
+        # The whole event, stored once: revision 0004 dropped the columns that
+        # copied its content and metadata (see docs/postgresql.md, "Row size").
         Column("event_data", json_type(), nullable=False),
-        Column("content", json_type(nullable_as_sql_null=True), nullable=True),
-        Column("grounding_metadata", json_type(nullable_as_sql_null=True), nullable=True),
-        Column("custom_metadata", json_type(nullable_as_sql_null=True), nullable=True),
         Column("partial", Boolean(), nullable=True),
         Column("turn_complete", Boolean(), nullable=True),
         Column("interrupted", Boolean(), nullable=True),

@@ -179,7 +179,7 @@ class _Builder:
             lock_session_with_state=probe_session.add_columns(s.c.state).with_for_update(),
             bump_session=bump_session,
             bump_session_with_state=bump_session.values(state=bindparam("new_state")),
-            insert_event=self.rules.event_insert(e),
+            insert_event=insert(e),
             delete_session=delete(s).where(session_key),
             select_session=select_session,
             select_events=self.select_events(),

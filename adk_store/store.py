@@ -50,7 +50,7 @@ from adk_store.records import (
     UserEventRecord,
 )
 from adk_store.replicas import ReadReplicas
-from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, build_schema
+from adk_store.schema import build_schema
 from adk_store.statements import ScopeStatements, build_statements, owner_filter
 
 # Batches of appends in flight at once, and appends per batch (adk_store.group_commit).
@@ -483,11 +483,7 @@ class SessionStore:
             session_delta=deltas.session,
             app_delta=deltas.app,
             user_delta=deltas.user,
-            **{
-                f"event_{name}": value
-                for name, value in event_row.items()
-                if name not in EVENT_PARTS_FROM_DOCUMENT
-            },
+            **{f"event_{name}": value for name, value in event_row.items()},
         )
         await self.ensure_ready()
         if self.group_commit is not None:

@@ -390,13 +390,6 @@ BUILD_TIME_VALUES: dict[object, str] = {
     0: "SQLite's compiler pairs a bound LIMIT with OFFSET 0",
     1: "the PostgreSQL append bumps revision + 1",
     "{}": "the PostgreSQL append skips an empty scope delta",
-    "content": "the PostgreSQL append reads the event document's parts by key",
-    "grounding_metadata": "the PostgreSQL append reads the event document's parts by key",
-    "custom_metadata": "the PostgreSQL append reads the event document's parts by key",
-    **{
-        f"$.{part}": "the MySQL event insert extracts the document's parts by JSON path"
-        for part in ("content", "grounding_metadata", "custom_metadata")
-    },
 }
 _QUOTED_IDENTIFIER = re.compile(r'"[^"]*"|`[^`]*`')
 _STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")

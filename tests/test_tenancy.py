@@ -193,6 +193,7 @@ async def test_postgres_schemas_hold_separate_stores(postgres: PostgresServer) -
                     "adk_events",
                     "adk_app_states",
                     "adk_user_states",
+                    "adk_memories",
                     "adk_alembic_version",
                 }
             public = await connection.run_sync(lambda c: inspect(c).get_table_names())

@@ -152,11 +152,12 @@ async def test_downgrade_refuses_ids_that_differ_only_by_trailing_spaces(
         await service.create_session(app_name="app", user_id="alice ", session_id="s")
     engine = create_engine(url)
     try:
+        await downgrade(engine, LAYOUT, "0002")
         with pytest.raises(RuntimeError, match="differ only by trailing spaces"):
             await downgrade(engine, LAYOUT, "0001")
-        # Refused before anything changed: still at head, every session there.
+        # Refused before anything changed: still at 0002, every session there.
         assert await current(engine, LAYOUT) == "0002"
     finally:
         await engine.dispose()
-    async with SqlSessionService.from_url(url) as service:
+    async with SqlSessionService.from_url(url, auto_migrate=True) as service:
         assert len((await service.list_sessions(app_name="app")).sessions) == 3

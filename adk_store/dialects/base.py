@@ -113,15 +113,6 @@ class DialectRules:
         `adk_store.group_commit`), or None where appends are written one by one."""
         return None
 
-    def event_insert(self, events: Table) -> Insert:
-        """The INSERT of one event row, executed with a value for every column.
-
-        The columns that copy parts of the document (`EVENT_PARTS_FROM_DOCUMENT`)
-        are sent along with it: a driver that binds on the server sends each
-        value once.
-        """
-        return insert(events)
-
     def is_conflict(self, error: BaseException) -> bool:
         """Whether a driver error means the database rolled the transaction back to
         break a deadlock or a serialization conflict, so running it again is safe."""

@@ -1,10 +1,10 @@
 """MySQL's and MariaDB's rules: upsert by no-op update, named locks, READ COMMITTED.
 
 Their drivers put every value into the statement text on the client, so a
-value bound twice is sent twice, and a statement longer than the server's
-``max_allowed_packet`` (16 MiB by default on MariaDB 10.11) is not refused:
-the server drops the connection. So an event's document is sent once, and a
-statement that would not fit is refused before it is sent.
+value bound twice would be sent twice, and a statement longer than the
+server's ``max_allowed_packet`` (16 MiB by default on MariaDB 10.11) is not
+refused: the server drops the connection. So a statement that would not fit
+is refused before it is sent.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Insert, Table, bindparam, event, func, insert, select, text
+from sqlalchemy import Insert, Table, event, text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adk_store.dialects.base import DialectRules
 from adk_store.errors import UnstorableValueError
-from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT
 
 _MIGRATION_LOCK_WAIT_SECONDS = 300
 # ER_LOCK_DEADLOCK rolls the whole transaction back; ER_LOCK_WAIT_TIMEOUT only
@@ -46,23 +45,6 @@ class MySQLRules(DialectRules):
         # A no-op assignment, unlike INSERT IGNORE, does not also hide
         # truncation and type errors.
         return mysql.insert(table).on_duplicate_key_update({first_key.name: first_key})
-
-    def event_insert(self, events: Table) -> Insert:
-        """INSERT ... SELECT from the document, bound once; the copied parts extracted there."""
-        document = select(
-            bindparam("event_data", type_=events.c.event_data.type).label("document")
-        ).subquery("new_event")
-        values = [
-            document.c.document
-            if column.name == "event_data"
-            else func.json_extract(document.c.document, f"$.{column.name}")
-            if column.name in EVENT_PARTS_FROM_DOCUMENT
-            else bindparam(column.name, type_=column.type)
-            for column in events.columns
-        ]
-        return insert(events).from_select(
-            [column.name for column in events.columns], select(*values).select_from(document)
-        )
 
     def configure_engine(self, engine: AsyncEngine, url: URL) -> None:
         """Read each connection's ``max_allowed_packet``; refuse statements that exceed it."""

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 
 from adk_store.dialects.base import DialectRules, GroupAppend
 from adk_store.dialects.postgresql_batch import batch_parameters, group_append
-from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, StoreSchema
+from adk_store.schema import StoreSchema
 
 _CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
 
@@ -110,7 +110,7 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
     Parameters: ``key_app_name``, ``key_user_id``, ``key_session_id``,
     ``expected_revision`` and ``expected_incarnation`` (None: no check),
     ``new_update_time``, ``session_delta``, ``app_delta``, ``user_delta`` and
-    every event column but ``EVENT_PARTS_FROM_DOCUMENT`` as ``event_<column>``
+    every event column but the key and ``seq`` as ``event_<column>``
     (a parameter named like a column would be taken by SQLAlchemy as a value
     to SET in the nested DML). The owner (``owner_values``, empty without an
     owner column) is bound into the statement. The result row holds the new ``revision``, NULL when
@@ -156,19 +156,12 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
     ]
     key_columns = [*owned, "app_name", "user_id", "session_id"]
     event_columns = [c.name for c in e.columns if c.name not in key_columns]
-    event_data = bindparam("event_event_data", type_=e.c.event_data.type)
 
     def value_of(name: str) -> Any:
-        # The JSON parts are taken from the event document by the server
-        # rather than serialised and sent a second time.
-        if name in EVENT_PARTS_FROM_DOCUMENT:
-            return event_data[name]
         if name == "seq":
             # The event's place: the revision this append produced.
             return bumped.c.revision
-        return (
-            event_data if name == "event_data" else bindparam(f"event_{name}", type_=e.c[name].type)
-        )
+        return bindparam(f"event_{name}", type_=e.c[name].type)
 
     event_values = select(
         *(bumped.c[name] for name in owned),

@@ -30,6 +30,7 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Select,
+    String,
     Table,
     and_,
     bindparam,
@@ -44,7 +45,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
 
-from adk_store.schema import EVENT_PARTS_FROM_DOCUMENT, StoreSchema
+from adk_store.schema import StoreSchema
+from adk_store.types import UtcDateTime
 
 # Parameters that are not event columns, with the column whose type they share.
 _SESSION_PARAMETERS = {
@@ -75,6 +77,7 @@ def group_append(schema: StoreSchema, owner_values: dict[str, Any]) -> Select[An
     }
     types["expected_revision"] = BigInteger()
     types.update({f"event_{name}": e.c[name].type for name in _event_parameters_of(schema)})
+    types = {name: _array_item(type_) for name, type_ in types.items()}
     names = batch_parameters(schema)
     unnested = (
         func.unnest(*(bindparam(f"batch_{name}", type_=ARRAY(types[name])) for name in names))
@@ -164,8 +167,8 @@ def group_append(schema: StoreSchema, owner_values: dict[str, Any]) -> Select[An
 
 
 def _event_parameters_of(schema: StoreSchema) -> list[str]:
-    """Event columns the caller sends (the rest come from the session or the document)."""
-    skipped = {*schema.owner_names, *_KEY_COLUMNS, "seq", *EVENT_PARTS_FROM_DOCUMENT}
+    """Event columns the caller sends (the key and the position come from the session)."""
+    skipped = {*schema.owner_names, *_KEY_COLUMNS, "seq"}
     return [c.name for c in schema.events.columns if c.name not in skipped]
 
 
@@ -244,8 +247,6 @@ def _insert_events(schema: StoreSchema, batch: Any, bumped: Any) -> Any:
     event_columns = [c.name for c in e.columns if c.name not in key_columns]
 
     def value_of(name: str) -> Any:
-        if name in EVENT_PARTS_FROM_DOCUMENT:
-            return b.event_event_data[name]
         if name == "seq":
             return bumped.c.revision
         return b[f"event_{name}"]
@@ -263,3 +264,17 @@ def _insert_events(schema: StoreSchema, batch: Any, bumped: Any) -> Any:
         .returning(e.c.id)
         .cte("inserted_event")
     )
+
+
+def _array_item(type_: TypeEngine[Any]) -> TypeEngine[Any]:
+    """The element type of a parameter array: the column's type without its size.
+
+    The arrays are cast in the statement text; the column's length or
+    precision there would only be repeated, and no value of a column is
+    longer than its column allows anyway.
+    """
+    if isinstance(type_, String):
+        return String()
+    if isinstance(type_, UtcDateTime):
+        return postgresql.TIMESTAMP(timezone=True)
+    return type_

@@ -124,3 +124,13 @@ CREATE INDEX ix_adk_memories_id ON adk_memories (app_name, user_id, id);
 CREATE FULLTEXT INDEX ix_adk_memories_fulltext ON adk_memories (search_text);
 
 UPDATE adk_alembic_version SET version_num='0003' WHERE adk_alembic_version.version_num = '0002';
+
+-- Running upgrade 0003 -> 0004
+
+ALTER TABLE adk_events DROP COLUMN content;
+
+ALTER TABLE adk_events DROP COLUMN grounding_metadata;
+
+ALTER TABLE adk_events DROP COLUMN custom_metadata;
+
+UPDATE adk_alembic_version SET version_num='0004' WHERE adk_alembic_version.version_num = '0003';

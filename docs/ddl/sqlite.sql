@@ -106,3 +106,13 @@ CREATE TRIGGER adk_memories_fts_delete AFTER DELETE ON adk_memories BEGIN INSERT
 CREATE TRIGGER adk_memories_fts_update AFTER UPDATE OF search_text ON adk_memories BEGIN INSERT INTO adk_memories_fts(adk_memories_fts, rowid, search_text) VALUES ('delete', old.seq, old.search_text); INSERT INTO adk_memories_fts(rowid, search_text) VALUES (new.seq, new.search_text); END;
 
 UPDATE adk_alembic_version SET version_num='0003' WHERE adk_alembic_version.version_num = '0002';
+
+-- Running upgrade 0003 -> 0004
+
+ALTER TABLE adk_events DROP COLUMN content;
+
+ALTER TABLE adk_events DROP COLUMN grounding_metadata;
+
+ALTER TABLE adk_events DROP COLUMN custom_metadata;
+
+UPDATE adk_alembic_version SET version_num='0004' WHERE adk_alembic_version.version_num = '0003';

@@ -12,6 +12,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -106,12 +107,13 @@ class SessionStore:
             for each in (engine, *replicas)
         }
         self.hot_path = self._hot_paths[id(engine)]
-        # Appends grouped into batches, where the database has a group append.
-        self.group_commit: GroupCommit[dict[str, Any], SessionVersion] | None = None
-        if self.statements.group_append is not None:
-            self.group_commit = GroupCommit(
-                self._write_group, lanes=GROUP_COMMIT_LANES, max_batch=GROUP_COMMIT_MAX_BATCH
-            )
+        # Appends that wait for a write in flight are written together.
+        self.group_commit: GroupCommit[_Append, SessionVersion] = GroupCommit(
+            self._write_group,
+            # One writer at a time gains nothing from a second batch in flight.
+            lanes=1 if self.rules.single_writer else GROUP_COMMIT_LANES,
+            max_batch=GROUP_COMMIT_MAX_BATCH,
+        )
 
     @classmethod
     def from_url(
@@ -456,139 +458,145 @@ class SessionStore:
         already in the session is a no-op when the stored event is identical
         and a `DuplicateEventError` otherwise.
         """
-        key = _session_params(app_name, user_id, session_id)
-        statement = self.statements.atomic_append
-        if statement is None:
-            append = partial(self._append_in_steps, key, expected, event_row, deltas)
-        else:
-            append = partial(self._append_at_once, statement, key, expected, event_row, deltas)
-        return await retry_conflicts(
-            self.rules, append, f"the append of event {event_row['id']} to session {session_id}"
-        )
-
-    async def _append_at_once(
-        self,
-        statement: Select[Any],
-        key: dict[str, str],
-        expected: SessionVersion | None,
-        event_row: dict[str, Any],
-        deltas: StateDeltas,
-    ) -> AppendOutcome:
-        """The append as one statement (`adk_store.dialects.DialectRules.atomic_append`)."""
-        params = dict(
-            key,
-            expected_revision=None if expected is None else expected.revision,
-            expected_incarnation=None if expected is None else expected.incarnation,
-            new_update_time=event_row["timestamp"],
-            session_delta=deltas.session,
-            app_delta=deltas.app,
-            user_delta=deltas.user,
-            **{f"event_{name}": value for name, value in event_row.items()},
+        append = _Append(
+            _session_params(app_name, user_id, session_id), expected, event_row, deltas
         )
         await self.ensure_ready()
-        if self.group_commit is not None:
-            version = await self.group_commit.submit(tuple(key.values()), params)
-            if version is not None:
-                return AppendOutcome(version, False)
+        version = await self.group_commit.submit(tuple(append.key.values()), append)
+        if version is not None:
+            return AppendOutcome(version, False)
+        # Alone, and with the outcome (or error) that is this append's own.
+        statement = self.statements.atomic_append
+        if statement is None:
+            write = partial(self._append_in_steps, append)
+        else:
+            write = partial(self._append_at_once, statement, append)
+        return await retry_conflicts(
+            self.rules, write, f"the append of event {event_row['id']} to session {session_id}"
+        )
+
+    async def _append_at_once(self, statement: Select[Any], append: _Append) -> AppendOutcome:
+        """The append as one statement (`adk_store.dialects.DialectRules.atomic_append`)."""
+        await self.ensure_ready()
         conflict: IntegrityError | None = None
         written = None
         try:
-            (written,) = await self.hot_path.fetch(statement, params)
+            (written,) = await self.hot_path.fetch(statement, append.params())
         except IntegrityError as exc:
             conflict = exc
         if written is not None and written["revision"] is not None:
             return AppendOutcome(SessionVersion(written["revision"], written["incarnation"]), False)
         async with self.unit_of_work(autocommit=True) as connection:
-            probe = await self._probe(connection, key, event_row)
+            probe = await self._probe(connection, append.key, append.event_row)
         # Only the event's primary key can conflict; anything else is not ours to explain.
         if conflict is not None and (probe is None or probe.existing_event is None):
             raise conflict
-        return self._refusal(key, probe, expected, event_row)
+        return self._refusal(append, probe)
 
-    async def _write_group(self, batch: Sequence[dict[str, Any]]) -> list[SessionVersion | None]:
+    async def _append_in_steps(self, append: _Append) -> AppendOutcome:
+        """The portable append: lock, check, then one statement per table."""
+        async with self.unit_of_work(write=True) as connection:
+            row = await self._lock_and_probe(connection, append)
+            if _refused(append, row):
+                return self._refusal(append, row)
+            return AppendOutcome(await self._write_steps(connection, append, row), False)
+
+    async def _write_group(self, batch: Sequence[_Append]) -> list[SessionVersion | None]:
         """Write a batch of appends (`adk_store.group_commit`); each one's new version or None.
 
-        One append alone runs the single-append statement, so a caller with
-        nobody to share a batch with waits no longer than without grouping.
-        A batch that the database refuses as a whole (an event id stored
-        concurrently, a value it cannot take) writes nothing: every append in
-        it is left to its caller's single-append path, which reports its own
-        outcome.
+        Where the database has a group append, the batch is one statement,
+        and an append alone runs the single-append statement, so a caller
+        with nobody to share a batch with waits no longer than without
+        grouping. Elsewhere the batch is one transaction running each
+        append's steps in turn, committed once. A batch that the database
+        refuses as a whole (an event id stored concurrently, a value it
+        cannot take) writes nothing: every append in it is left to its
+        caller's single-append path, which reports its own outcome.
         """
-        group = self.statements.group_append
-        assert group is not None and self.statements.atomic_append is not None
-        if len(batch) == 1:
-            statement, params = self.statements.atomic_append, batch[0]
-        else:
-            statement, params = group.statement, group.params(batch)
+        what = f"a group of {len(batch)} appends"
         try:
-            rows = await retry_conflicts(
-                self.rules,
-                partial(self.hot_path.fetch, statement, params),
-                f"a group of {len(batch)} appends",
+            if self.statements.atomic_append is None:
+                return await retry_conflicts(
+                    self.rules, partial(self._write_group_in_steps, batch), what
+                )
+            return await retry_conflicts(
+                self.rules, partial(self._write_group_at_once, batch), what
             )
         except (IntegrityError, DataError):
             return [None] * len(batch)
-        if len(batch) == 1:
-            (row,) = rows
-            if row["revision"] is None:
-                return [None]
-            return [SessionVersion(row["revision"], row["incarnation"])]
+
+    async def _write_group_at_once(self, batch: Sequence[_Append]) -> list[SessionVersion | None]:
+        group, single = self.statements.group_append, self.statements.atomic_append
+        assert single is not None
+        if len(batch) == 1 or group is None:
+            rows = [await self.hot_path.fetch(single, append.params()) for append in batch]
+            return [
+                None
+                if row["revision"] is None
+                else SessionVersion(row["revision"], row["incarnation"])
+                for (row,) in rows
+            ]
         versions: list[SessionVersion | None] = [None] * len(batch)
-        for row in rows:
+        params = group.params([append.params() for append in batch])
+        for row in await self.hot_path.fetch(group.statement, params):
             versions[row["ordinal"] - 1] = SessionVersion(row["revision"], row["incarnation"])
         return versions
 
-    async def _append_in_steps(
-        self,
-        key: dict[str, str],
-        expected: SessionVersion | None,
-        event_row: dict[str, Any],
-        deltas: StateDeltas,
-    ) -> AppendOutcome:
-        """The portable append: lock, check, then one statement per table."""
-        timestamp = event_row["timestamp"]
+    async def _write_group_in_steps(self, batch: Sequence[_Append]) -> list[SessionVersion | None]:
+        versions: list[SessionVersion | None] = []
         async with self.unit_of_work(write=True) as connection:
-            lock = (
-                self.statements.lock_session_with_state
-                if deltas.session
-                else self.statements.lock_session
-            )
-            row = await self._probe(connection, key, event_row, lock)
-            if (
-                row is None
-                or row.existing_event is not None
-                or expected not in (None, SessionVersion(row.revision, row.incarnation))
-            ):
-                return self._refusal(key, row, expected, event_row)
-            bump: dict[str, Any] = dict(
-                key,
-                expected_revision=row.revision,
-                new_revision=row.revision + 1,
-                new_update_time=timestamp,
-            )
-            if deltas.session:
-                bump["new_state"] = {**row.state, **deltas.session}
-                await connection.execute(self.statements.bump_session_with_state, bump)
-            else:
-                await connection.execute(self.statements.bump_session, bump)
-            app_key = {"app_name": key["key_app_name"]}
-            user_key = dict(app_key, user_id=key["key_user_id"])
-            await self._merge_scope(connection, "app", app_key, deltas.app, timestamp)
-            await self._merge_scope(connection, "user", user_key, deltas.user, timestamp)
-            await connection.execute(
-                self.statements.insert_event,
-                {
-                    **self.owner_values,
-                    "app_name": key["key_app_name"],
-                    "user_id": key["key_user_id"],
-                    "session_id": key["key_session_id"],
-                    **event_row,
-                    # The event's place: the revision this append produced.
-                    "seq": row.revision + 1,
-                },
-            )
-        return AppendOutcome(SessionVersion(row.revision + 1, row.incarnation), False)
+            for append in batch:
+                row = await self._lock_and_probe(connection, append)
+                written = None if _refused(append, row) else row
+                versions.append(
+                    None
+                    if written is None
+                    else await self._write_steps(connection, append, written)
+                )
+        return versions
+
+    async def _lock_and_probe(self, connection: AsyncConnection, append: _Append) -> Any:
+        """Lock the session row; its revision, state and any stored event with the new id."""
+        lock = (
+            self.statements.lock_session_with_state
+            if append.deltas.session
+            else self.statements.lock_session
+        )
+        return await self._probe(connection, append.key, append.event_row, lock)
+
+    async def _write_steps(
+        self, connection: AsyncConnection, append: _Append, row: Any
+    ) -> SessionVersion:
+        """Write an append whose session row is locked and checked: one statement per table."""
+        key, deltas, timestamp = append.key, append.deltas, append.event_row["timestamp"]
+        bump: dict[str, Any] = dict(
+            key,
+            expected_revision=row.revision,
+            new_revision=row.revision + 1,
+            new_update_time=timestamp,
+        )
+        if deltas.session:
+            bump["new_state"] = {**row.state, **deltas.session}
+            await connection.execute(self.statements.bump_session_with_state, bump)
+        else:
+            await connection.execute(self.statements.bump_session, bump)
+        app_key = {"app_name": key["key_app_name"]}
+        user_key = dict(app_key, user_id=key["key_user_id"])
+        await self._merge_scope(connection, "app", app_key, deltas.app, timestamp)
+        await self._merge_scope(connection, "user", user_key, deltas.user, timestamp)
+        await connection.execute(
+            self.statements.insert_event,
+            {
+                **self.owner_values,
+                "app_name": key["key_app_name"],
+                "user_id": key["key_user_id"],
+                "session_id": key["key_session_id"],
+                **append.event_row,
+                # The event's place: the revision this append produced.
+                "seq": row.revision + 1,
+            },
+        )
+        return SessionVersion(row.revision + 1, row.incarnation)
 
     async def _probe(
         self,
@@ -604,13 +612,9 @@ class SessionStore:
         return result.one_or_none()
 
     @staticmethod
-    def _refusal(
-        key: dict[str, str],
-        probe: Any,
-        expected: SessionVersion | None,
-        event_row: dict[str, Any],
-    ) -> AppendOutcome:
+    def _refusal(append: _Append, probe: Any) -> AppendOutcome:
         """Why an append cannot be written: raise the matching error, or report a re-delivery."""
+        key, expected, event_row = append.key, append.expected, append.event_row
         session_id = key["key_session_id"]
         if probe is None:
             raise SessionNotFoundError(
@@ -729,3 +733,36 @@ def _session_params(app_name: str, user_id: str, session_id: str) -> dict[str, s
 
 def _key_params(columns: dict[str, str]) -> dict[str, str]:
     return {f"key_{name}": value for name, value in columns.items()}
+
+
+@dataclass(frozen=True)
+class _Append:
+    """One append on its way to storage: what the caller gave, keyed for the statements."""
+
+    key: dict[str, str]
+    expected: SessionVersion | None
+    event_row: dict[str, Any]
+    deltas: StateDeltas
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of the one-statement append (and, as arrays, of the group append)."""
+        expected = self.expected
+        return dict(
+            self.key,
+            expected_revision=None if expected is None else expected.revision,
+            expected_incarnation=None if expected is None else expected.incarnation,
+            new_update_time=self.event_row["timestamp"],
+            session_delta=self.deltas.session,
+            app_delta=self.deltas.app,
+            user_delta=self.deltas.user,
+            **{f"event_{name}": value for name, value in self.event_row.items()},
+        )
+
+
+def _refused(append: _Append, row: Any) -> bool:
+    """Whether the locked session row rules the append out (see `SessionStore._refusal`)."""
+    return (
+        row is None
+        or row.existing_event is not None
+        or append.expected not in (None, SessionVersion(row.revision, row.incarnation))
+    )

@@ -34,6 +34,8 @@ from helpers import make_event, recorded_statements, revision_of
 from sqlalchemy import func, select
 
 from adk_store import DuplicateEventError, SessionStore, SqlSessionService, UnstorableValueError
+from adk_store.records import StateDeltas
+from adk_store.store import _Append
 
 APP = "app"
 USER = "user"
@@ -919,5 +921,6 @@ def test_an_unversioned_append_whose_session_was_recreated_mid_call_is_stale() -
     """
     key = {"key_app_name": APP, "key_user_id": USER, "key_session_id": "s"}
     probe = SimpleNamespace(revision=0, incarnation="ab12", existing_event=None)
+    append = _Append(key, None, {"id": "e1", "event_data": {"id": "e1"}}, StateDeltas.split({}))
     with pytest.raises(StaleSessionError, match="deleted and created again while"):
-        SessionStore._refusal(key, probe, None, {"id": "e1", "event_data": {"id": "e1"}})
+        SessionStore._refusal(append, probe)

@@ -1,7 +1,10 @@
 """Memory search latency and index size, against ADK's in-memory service and a LIKE scan.
 
 ``python -m benchmarks.memory_search --url URL [--url URL ...] --sizes 10000,100000``
-from a checkout, against scratch databases it may fill. At each size it
+from a checkout, against scratch databases it may fill, or
+``--backend sqlite --backend postgresql --backend mariadb`` for a SQLite file
+and throwaway servers started for the run (``tests/servers.py``), one
+backend after another. At each size it
 stores that many events (100 users of one app, 20-word texts drawn from a
 2,000-word vocabulary, fixed seed) in the memory table, then times 50
 two-word queries of one user with each contender, interleaved round by
@@ -19,12 +22,15 @@ import argparse
 import asyncio
 import random
 import statistics
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 
 from google.adk.events.event import Event
 from google.adk.memory.in_memory_memory_service import InMemoryMemoryService
 from google.genai import types
+from servers import MariaDBServer, PostgresServer
 from sqlalchemy import or_, select, text
 
 from adk_store import SqlMemoryService
@@ -35,9 +41,30 @@ VOCABULARY = 2000
 QUERIES = 50
 BATCH = 500
 APP = "bench"
+BACKENDS = ("sqlite", "postgresql", "mariadb")
 
 
-def _corpus(size: int, seed: int = 7) -> dict[str, list[Event]]:
+@contextmanager
+def scratch_database(backend: str) -> Iterator[str]:
+    """The URL of a scratch database: a SQLite file, or a throwaway server's database."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="adk-store-memory-") as scratch:
+            yield f"sqlite+aiosqlite:///{scratch}/memory.db"
+    elif backend == "postgresql":
+        postgres = PostgresServer.start(durable=True)
+        try:
+            yield postgres.url(postgres.create_database("memory"))
+        finally:
+            postgres.stop()
+    else:
+        mariadb = MariaDBServer.start(durable=True)
+        try:
+            yield mariadb.url(mariadb.create_database("memory"), dialect="mariadb")
+        finally:
+            mariadb.stop()
+
+
+def corpus(size: int, seed: int = 7) -> dict[str, list[Event]]:
     rng = random.Random(seed)
     words = [f"w{index:04d}x" for index in range(VOCABULARY)]
     by_user: dict[str, list[Event]] = {f"u{n}": [] for n in range(USERS)}
@@ -55,7 +82,7 @@ def _corpus(size: int, seed: int = 7) -> dict[str, list[Event]]:
     return by_user
 
 
-async def _size_bytes(memory: SqlMemoryService) -> int:
+async def size_bytes(memory: SqlMemoryService) -> int:
     table = memory.store.schema.memories.name
     queries = {
         "postgresql": f"SELECT pg_total_relation_size('{table}')",
@@ -84,8 +111,7 @@ async def measure(url: str, sizes: list[int]) -> None:
         await memory.forget(app_name=APP, user_id="u0")  # the schema, ready
         have = 0
         for size in sizes:
-            corpus = _corpus(size)
-            for user, events in corpus.items():
+            for user, events in corpus(size).items():
                 new = events[have // USERS :]
                 for start in range(0, len(new), BATCH):
                     chunk = new[start : start + BATCH]
@@ -135,7 +161,7 @@ async def measure(url: str, sizes: list[int]) -> None:
                     )
                 )
                 contenders["LIKE"].append(await _timed(run_like))
-            size_mb = await _size_bytes(memory) / 2**20
+            size_mb = await size_bytes(memory) / 2**20
             medians = ", ".join(
                 f"{name} {statistics.median(times):.2f} ms" for name, times in contenders.items()
             )
@@ -146,17 +172,26 @@ async def measure(url: str, sizes: list[int]) -> None:
             )
 
 
-async def _all(urls: list[str], sizes: list[int]) -> None:
+async def _all(urls: list[str], backends: list[str], sizes: list[int]) -> None:
     for url in urls:
         await measure(url, sizes)
+    for backend in backends:
+        with scratch_database(backend) as url:
+            await measure(url, sizes)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", action="append", required=True, help="a scratch database")
+    parser.add_argument("--url", action="append", default=[], help="a scratch database")
+    parser.add_argument(
+        "--backend", action="append", default=[], choices=BACKENDS, help="a throwaway database"
+    )
     parser.add_argument("--sizes", default="10000,100000")
     options = parser.parse_args()
-    asyncio.run(_all(options.url, [int(size) for size in options.sizes.split(",")]))
+    if not options.url and not options.backend:
+        parser.error("give at least one --url or --backend")
+    sizes = [int(size) for size in options.sizes.split(",")]
+    asyncio.run(_all(options.url, options.backend, sizes))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,11 @@ VERSIONS = REPO / "alembic" / "versions"
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 # Every released revision, by the stem of its file; tests/snapshots/<stem>.json
 # holds the SHA-256 of what it emits, by dialect, layout and direction.
-RELEASED = {"0001": "0001_initial_schema", "0002": "0002_positions_incarnations"}
+RELEASED = {
+    "0001": "0001_initial_schema",
+    "0002": "0002_positions_incarnations",
+    "0003": "0003_memory",
+}
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle")
 
 # Every shape of layout the revision builds differently: each owner column

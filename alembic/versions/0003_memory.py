@@ -18,7 +18,8 @@ the engine's own full-text index over its text:
   and compiled in the tests; no Oracle server can run where they run.
 
 Frozen like 0001 and 0002: every type and option is written here; only the
-layout is taken from adk-store.
+layout is taken from adk-store. ``tests/snapshots/0003_memory.json`` pins a
+digest of the SQL it emits on each dialect.
 """
 
 from __future__ import annotations

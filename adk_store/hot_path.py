@@ -3,21 +3,29 @@
 An append through ``AsyncConnection.execute`` spent about half of its client
 CPU in SQLAlchemy's execution layer (measured on PostgreSQL with asyncpg,
 424 µs per append: the autocommit switch on checkout and check-in, an
-execution context per call, parameter dicts rebuilt, greenlet switches).
-The statements that run on every append and every read are still built with
-SQLAlchemy Core and compiled by the engine's dialect, once; here they run on
-the DBAPI driver's connection, which is checked out of (and returned to) the
+execution context per call, parameter dicts rebuilt, greenlet switches). On
+SQLite and MariaDB a read paid more: switching a pooled connection to
+autocommit and back costs round trips there (aiosqlite: a hop to its thread
+each; measured 27 hops and 4.4 ms of CPU for one ``get_session``).
+
+So the statements that run on every append and every read are still built
+with SQLAlchemy Core and compiled by the engine's dialect, once, with
+SQLAlchemy's own bind and result processing for every value; here they run
+on the DBAPI driver's connection, checked out of (and returned to) the
 engine's own pool, so pool events, pre-ping and the admission queue all
 still apply. A driver error is handed back as the exception SQLAlchemy
 would have raised (``sqlalchemy.exc.DBAPIError`` subclasses carrying the
 driver's error), so the store handles both paths alike.
 
-Only asyncpg has such a path: its connection runs one statement without a
-transaction (one round trip) and keeps its own prepared-statement cache.
-Every other driver runs the same statements through SQLAlchemy, and so does
-asyncpg while anything watches the engine's statements (``echo``, or a
-``before_cursor_execute``/``after_cursor_execute`` listener such as a tracing
-instrumentation): what is observed is then exactly what runs.
+Each statement runs on its own: asyncpg and the SQLite connections (which
+the store opens with the driver's implicit transactions off) commit it at
+once; MySQL's drivers leave a read's implicit transaction open until the
+pool's reset-on-return rolls it back. Drivers without an adapter here
+(psycopg, oracledb), an in-memory SQLite database (one connection shared
+under the store's lock), and any engine whose statements are being watched
+(``echo``, or a ``before_cursor_execute``/``after_cursor_execute`` listener
+such as a tracing instrumentation) run the same statements through
+SQLAlchemy: what is observed is then exactly what runs.
 """
 
 from __future__ import annotations
@@ -31,10 +39,12 @@ from typing import Any, Protocol
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolCheckoutTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
 from sqlalchemy.util import greenlet_spawn
 
 from adk_store.admission import wait_for_turn
+from adk_store.dialects.base import INTERNAL_LISTENER
 from adk_store.engine import (
     cannot_connect_error,
     is_lost_connection,
@@ -53,29 +63,56 @@ class HotPath(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class _Parameter:
-    name: str
-    # The value when the statement carries it (the owner), else None.
-    constant: Any
-    has_constant: bool
-    process: Callable[[Any], Any] | None
+class _Driver(Protocol):
+    """How one async driver runs a statement with positional arguments."""
+
+    async def fetch(self, connection: Any, sql: str, arguments: list[Any]) -> Sequence[Any]: ...
+
+    def protocol_broken(self, error: BaseException) -> bool:
+        """Whether ``error`` leaves the driver connection in an unknown state."""
+        ...
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    parameters: tuple[_Parameter, ...]
+class _Asyncpg:
+    async def fetch(self, connection: Any, sql: str, arguments: list[Any]) -> Sequence[Any]:
+        records: Sequence[Any] = await connection.fetch(sql, *arguments)
+        return records
 
-    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
-        """The positional arguments for ``params``, processed as SQLAlchemy would."""
-        values = []
-        for parameter in self.parameters:
-            value = parameter.constant if parameter.has_constant else params[parameter.name]
-            if parameter.process is not None and value is not None:
-                value = parameter.process(value)
-            values.append(value)
-        return values
+    def protocol_broken(self, error: BaseException) -> bool:
+        from asyncpg.exceptions import InternalClientError  # loaded: this is its connection
+
+        return isinstance(error, InternalClientError)
+
+
+class _Aiosqlite:
+    async def fetch(self, connection: Any, sql: str, arguments: list[Any]) -> Sequence[Any]:
+        # One hop to the connection's thread for the statement and its rows.
+        rows: Sequence[Any] = await connection.execute_fetchall(sql, arguments)
+        return rows
+
+    def protocol_broken(self, error: BaseException) -> bool:
+        return False
+
+
+class _MySQLCursor:
+    """aiomysql and asyncmy: a cursor per statement, rows fetched at once."""
+
+    async def fetch(self, connection: Any, sql: str, arguments: list[Any]) -> Sequence[Any]:
+        async with connection.cursor() as cursor:
+            await cursor.execute(sql, arguments)
+            rows: Sequence[Any] = await cursor.fetchall()
+            return rows
+
+    def protocol_broken(self, error: BaseException) -> bool:
+        return False
+
+
+_DRIVERS: dict[str, _Driver] = {
+    "asyncpg": _Asyncpg(),
+    "aiosqlite": _Aiosqlite(),
+    "aiomysql": _MySQLCursor(),
+    "asyncmy": _MySQLCursor(),
+}
 
 
 def hot_path_for(
@@ -87,9 +124,10 @@ def hot_path_for(
     other work; the SQLAlchemy path runs on it.
     """
     through_engine = _EnginePath(unit_of_work)
-    if engine.dialect.driver == "asyncpg":
-        return _AsyncpgPath(engine, through_engine)
-    return through_engine
+    driver = _DRIVERS.get(engine.dialect.driver)
+    if driver is None or not isinstance(engine.sync_engine.pool, QueuePool):
+        return through_engine
+    return _DriverPath(engine, driver, through_engine)
 
 
 class _EnginePath:
@@ -106,20 +144,56 @@ class _EnginePath:
             return list(result.mappings())
 
 
-class _AsyncpgPath:
-    """Statements compiled once to asyncpg's ``$n`` form, run on the pooled asyncpg connection."""
+@dataclass(frozen=True)
+class _Parameter:
+    name: str
+    # The value when the statement carries it (the owner), else None.
+    constant: Any
+    has_constant: bool
+    process: Callable[[Any], Any] | None
 
-    def __init__(self, engine: AsyncEngine, through_engine: _EnginePath) -> None:
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    parameters: tuple[_Parameter, ...]
+    columns: tuple[str, ...]
+    # SQLAlchemy's result processor of each column (None: the value as the driver gives it).
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+    def arguments(self, params: Mapping[str, Any]) -> list[Any]:
+        """The positional arguments for ``params``, processed as SQLAlchemy would."""
+        values = []
+        for parameter in self.parameters:
+            value = parameter.constant if parameter.has_constant else params[parameter.name]
+            if parameter.process is not None and value is not None:
+                value = parameter.process(value)
+            values.append(value)
+        return values
+
+    def row(self, values: Sequence[Any]) -> Row:
+        return {
+            name: value if process is None else process(value)
+            for name, process, value in zip(self.columns, self.results, values, strict=True)
+        }
+
+
+class _DriverPath:
+    """Statements compiled once for the driver's parameter style, run on the pooled connection."""
+
+    def __init__(self, engine: AsyncEngine, driver: _Driver, through_engine: _EnginePath) -> None:
         self._engine = engine
+        self._driver = driver
         self._through_engine = through_engine
         self._compiled: dict[int, _Compiled] = {}
 
     def _observed(self) -> bool:
-        """Whether the engine logs or has listeners for the statements it runs."""
+        """Whether the engine logs, or something outside adk-store listens to, its statements."""
         sync_engine = self._engine.sync_engine
         dispatch = sync_engine.dispatch
-        return bool(
-            sync_engine.echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute
+        listeners = [*dispatch.before_cursor_execute, *dispatch.after_cursor_execute]
+        return bool(sync_engine.echo) or any(
+            not getattr(listener, INTERNAL_LISTENER, False) for listener in listeners
         )
 
     async def fetch(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
@@ -131,12 +205,10 @@ class _AsyncpgPath:
         arguments = compiled.arguments(params)
         async with self._driver_connection() as pooled:
             try:
-                records: Sequence[Row] = await pooled.driver_connection.fetch(
-                    compiled.sql, *arguments
-                )
+                rows = await self._driver.fetch(pooled.driver_connection, compiled.sql, arguments)
             except Exception as exc:
-                raise _as_sqlalchemy_error(exc, compiled.sql, pooled, self._engine) from exc
-        return list(records)
+                raise self._translated(exc, compiled.sql, pooled) from exc
+        return [compiled.row(row) for row in rows]
 
     @asynccontextmanager
     async def _driver_connection(self) -> AsyncIterator[Any]:
@@ -152,7 +224,7 @@ class _AsyncpgPath:
                 try:
                     yield pooled
                 except Exception as exc:
-                    if not (_is_lost(exc) or pooled.driver_connection.is_closed()):
+                    if not _is_lost(exc):
                         raise
                     # As SQLAlchemy does on a disconnect: this connection and
                     # every one opened before it are replaced.
@@ -182,9 +254,36 @@ class _AsyncpgPath:
             yield pooled
         finally:
             with contextlib.suppress(Exception):
-                # Returning it runs the pool's reset (a no-op rollback: no
-                # transaction was begun); a connection that died is dropped.
+                # Returning it runs the pool's reset-on-return; a connection
+                # that died is dropped.
                 await greenlet_spawn(pooled.close)
+
+    def _translated(self, exc: Exception, sql: str, pooled: Any) -> BaseException:
+        """The driver error as SQLAlchemy presents it when it runs a statement itself.
+
+        The dialect's connection adapter translates it to its DBAPI exception
+        (a unique violation becomes an ``IntegrityError``) and SQLAlchemy wraps
+        that, so the store handles errors of both paths alike. SQLAlchemy's own
+        test for a dead connection, and a driver whose protocol state is lost,
+        mark it as a disconnect.
+        """
+        if isinstance(exc, ConnectionError) or is_lost_connection(exc):
+            return exc
+        engine = self._engine
+        dbapi = engine.dialect.loaded_dbapi
+        adapted: BaseException = exc
+        try:
+            # The adapter only raises the translated error; no call returns it.
+            type(pooled.dbapi_connection)._handle_exception_no_connection(dbapi, exc)
+        except Exception as translated:  # noqa: BLE001 - the translation is what is wanted
+            adapted = translated
+        lost = self._driver.protocol_broken(exc) or (
+            isinstance(adapted, dbapi.Error)
+            and engine.dialect.is_disconnect(adapted, pooled.dbapi_connection, None)
+        )
+        return DBAPIError.instance(
+            sql, None, adapted, dbapi.Error, dialect=engine.dialect, connection_invalidated=lost
+        )
 
 
 def _compile(statement: Executable, engine: AsyncEngine) -> _Compiled:
@@ -203,42 +302,18 @@ def _compile(statement: Executable, engine: AsyncEngine) -> _Compiled:
                 process=processors.get(name),
             )
         )
-    return _Compiled(sql=compiled.string, parameters=tuple(parameters))
+    selected = list(getattr(statement, "selected_columns", ()))
+    return _Compiled(
+        sql=compiled.string,
+        parameters=tuple(parameters),
+        columns=tuple(column.key for column in selected),
+        results=tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected
+        ),
+    )
 
 
 def _is_lost(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         return exc.connection_invalidated or (exc.orig is not None and is_lost_connection(exc.orig))
     return isinstance(exc, ConnectionError) or is_lost_connection(exc)
-
-
-def _as_sqlalchemy_error(
-    exc: Exception, sql: str, pooled: Any, engine: AsyncEngine
-) -> BaseException:
-    """The driver error as SQLAlchemy presents it when it runs a statement itself.
-
-    The dialect's connection adapter translates it to its DBAPI exception (a
-    unique violation becomes an ``IntegrityError`` carrying ``sqlstate``) and
-    SQLAlchemy wraps that, so the store handles errors of both paths alike. A
-    lost connection is left as it is, for `_driver_connection` to report.
-    """
-    if isinstance(exc, ConnectionError) or is_lost_connection(exc):
-        return exc
-    dbapi = engine.dialect.loaded_dbapi
-    adapted: BaseException = exc
-    try:
-        # The adapter only raises the translated error; there is no call that returns it.
-        type(pooled.dbapi_connection)._handle_exception_no_connection(dbapi, exc)
-    except Exception as translated:  # noqa: BLE001 - the translation is what is wanted
-        adapted = translated
-    # SQLAlchemy's own test for a dead connection (it knows asyncpg's messages
-    # for one), and a driver whose protocol state is lost, are both disconnects.
-    from asyncpg.exceptions import InternalClientError  # loaded: this is its connection
-
-    lost = isinstance(exc, InternalClientError) or (
-        isinstance(adapted, dbapi.Error)
-        and engine.dialect.is_disconnect(adapted, pooled.dbapi_connection, None)
-    )
-    return DBAPIError.instance(
-        sql, None, adapted, dbapi.Error, dialect=engine.dialect, connection_invalidated=lost
-    )

@@ -50,7 +50,9 @@ class StoreStatements:
     """The statements of one store; see `build_statements`.
 
     ``select_events`` is keyed by (has ``num_recent_events``, has
-    ``after_timestamp``), ``list_sessions`` by (one user only, paged).
+    ``after_timestamp``), ``list_sessions`` by (one user only, paged);
+    ``read_session`` (the session and its events at once, where the database
+    can) like ``select_events``.
     ``atomic_append`` is None where an append takes a transaction of several
     statements, ``group_append`` where appends are not grouped.
     """
@@ -65,6 +67,7 @@ class StoreStatements:
     delete_session: Delete
     select_session: Select[Any]
     select_events: Mapping[tuple[bool, bool], Select[Any]]
+    read_session: Mapping[tuple[bool, bool], Select[Any]] | None
     list_sessions: Mapping[tuple[bool, bool], Select[Any]]
     user_events_page: Select[Any]
     atomic_append: Select[Any] | None
@@ -183,6 +186,9 @@ class _Builder:
             delete_session=delete(s).where(session_key),
             select_session=select_session,
             select_events=self.select_events(),
+            read_session=self.rules.session_with_events(
+                select_session, self.select_events(e.c.seq, e.c.id)
+            ),
             list_sessions=self.list_sessions(),
             user_events_page=self.user_events_page(),
             atomic_append=self.rules.atomic_append(self.schema, self.owner_values),
@@ -191,9 +197,10 @@ class _Builder:
             user=self.scope(u, self.key(u, app_name="app_name", user_id="user_id")),
         )
 
-    def select_events(self) -> dict[tuple[bool, bool], Select[Any]]:
+    def select_events(self, *also: ColumnElement[Any]) -> dict[tuple[bool, bool], Select[Any]]:
+        """A session's newest events (documents, then the columns ``also``), newest first."""
         e = self.schema.events
-        events_of_session = select(e.c.event_data).where(
+        events_of_session = select(e.c.event_data, *also).where(
             self.key(e, app_name="app_name", user_id="user_id", session_id="session_id")
         )
         # In append order (the events index), not by timestamp: another

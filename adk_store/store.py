@@ -309,25 +309,33 @@ class SessionStore:
     ) -> StoredSession | None:
         """The session with its newest events (oldest first), or None.
 
-        The session row is read before the events: an
-        event appended in between shows up with the older revision, so the
-        caller's next append is refused as stale rather than forking history.
+        One statement reads both where the database can (one snapshot);
+        otherwise the session row is read before the events, so an event
+        appended in between shows up with the older revision and the caller's
+        next append is refused as stale rather than forking history.
         """
         key = _session_params(app_name, user_id, session_id)
         await self.ensure_ready()
         path = await self._read_path()
-        rows = await path.fetch(self.statements.select_session, key)
-        if not rows:
-            return None
-        row = rows[0]
-        events: list[dict[str, Any]] = []
-        if num_recent_events != 0:
-            statement = self.statements.select_events[
-                (num_recent_events is not None, after is not None)
-            ]
-            params: dict[str, Any] = dict(key, limit=num_recent_events, after=after)
-            events = [event["event_data"] for event in await path.fetch(statement, params)]
-            events.reverse()
+        variant = (num_recent_events is not None, after is not None)
+        params: dict[str, Any] = dict(key, limit=num_recent_events, after=after)
+        at_once = self.statements.read_session
+        if num_recent_events != 0 and at_once is not None:
+            rows = await path.fetch(at_once[variant], params)
+            if not rows:
+                return None
+            row = rows[0]
+            events: list[dict[str, Any]] = row["events"] or []
+        else:
+            rows = await path.fetch(self.statements.select_session, key)
+            if not rows:
+                return None
+            row = rows[0]
+            events = []
+            if num_recent_events != 0:
+                statement = self.statements.select_events[variant]
+                events = [event["event_data"] for event in await path.fetch(statement, params)]
+                events.reverse()
         return StoredSession(
             app_name=app_name,
             user_id=user_id,

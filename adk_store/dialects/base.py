@@ -28,6 +28,10 @@ MYSQL_NAMES = ("mysql", "mariadb")
 # a database that takes write locks at BEGIN (SQLite) reads it.
 WRITE_INTENT = "adk_store_write"
 
+# Attribute marking a statement listener adk-store installs itself, so the
+# driver-level path (`adk_store.hot_path`) knows it watches nothing for a user.
+INTERNAL_LISTENER = "adk_store_internal"
+
 
 @dataclass(frozen=True)
 class GroupAppend:
@@ -106,6 +110,19 @@ class DialectRules:
         self, schema: StoreSchema, owner_values: dict[str, Any]
     ) -> Select[Any] | None:
         """The whole append as one statement, or None where it takes a transaction."""
+        return None
+
+    def session_with_events(
+        self,
+        select_session: Select[Any],
+        newest_events: Mapping[tuple[bool, bool], Select[Any]],
+    ) -> dict[tuple[bool, bool], Select[Any]] | None:
+        """The session row with its newest events in one statement, or None (two statements).
+
+        ``newest_events`` select ``event_data``, ``seq`` and ``id``, newest
+        first, keyed like ``StoreStatements.select_events``; the statement
+        adds an ``events`` column: the documents, oldest first, as a JSON array.
+        """
         return None
 
     def group_append(self, schema: StoreSchema, owner_values: dict[str, Any]) -> GroupAppend | None:

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adk_store.dialects.base import DialectRules
+from adk_store.dialects.base import INTERNAL_LISTENER, DialectRules
 from adk_store.errors import UnstorableValueError
 
 _MIGRATION_LOCK_WAIT_SECONDS = 300
@@ -56,7 +56,6 @@ class MySQLRules(DialectRules):
             record.info[_PACKET_LIMIT] = int(cursor.fetchone()[0])
             cursor.close()
 
-        @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def _refuse_oversized(
             connection: Any,
             _cursor: Any,
@@ -64,11 +63,11 @@ class MySQLRules(DialectRules):
             parameters: Any,
             _context: Any,
             _executemany: bool,
-        ) -> None:
+        ) -> tuple[str, Any]:
             limit = connection.info.get(_PACKET_LIMIT)
             # The bound costs no encoding; almost every statement is far below it.
             if limit is None or _statement_size(statement, parameters, exact=False) <= limit:
-                return
+                return statement, parameters
             size = _statement_size(statement, parameters, exact=True)
             if size + _PACKET_OVERHEAD > limit:
                 raise UnstorableValueError(
@@ -78,6 +77,11 @@ class MySQLRules(DialectRules):
                     "on the server (SET GLOBAL max_allowed_packet = ..., and in its "
                     "configuration file)."
                 )
+            return statement, parameters
+
+        # Registered as given (retval=True), so the mark stays on the listener.
+        setattr(_refuse_oversized, INTERNAL_LISTENER, True)
+        event.listen(engine.sync_engine, "before_cursor_execute", _refuse_oversized, retval=True)
 
     def is_conflict(self, error: BaseException) -> bool:
         code = error.args[0] if error.args else None

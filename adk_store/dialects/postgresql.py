@@ -8,7 +8,7 @@ nothing else the store relies on: its rules are the portable ones plus
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -79,6 +79,23 @@ class PostgreSQLRules(PostgreSQLCompatibleRules):
         self, schema: StoreSchema, owner_values: dict[str, Any]
     ) -> Select[Any] | None:
         return _one_statement_append(schema, owner_values)
+
+    def session_with_events(
+        self,
+        select_session: Select[Any],
+        newest_events: Mapping[tuple[bool, bool], Select[Any]],
+    ) -> dict[tuple[bool, bool], Select[Any]] | None:
+        """The events aggregated by ``json_agg`` in a scalar subquery: one round trip.
+
+        ``json_agg`` of ``jsonb`` documents gives their text, parsed once by
+        the driver. Measured (newest 20 of 1,000 events, asyncpg, medians of
+        6 interleaved rounds on 2 busy cores): 378 gets/s and 1.73 ms of
+        client CPU each with two statements, 426/s and 1.33 ms with one.
+        """
+        return {
+            key: select_session.add_columns(_events_as_array(newest))
+            for key, newest in newest_events.items()
+        }
 
     def group_append(self, schema: StoreSchema, owner_values: dict[str, Any]) -> GroupAppend | None:
         return GroupAppend(group_append(schema, owner_values), batch_parameters(schema))
@@ -204,4 +221,16 @@ def _merge_scope_from(table: Table, bumped: Any, key: list[str], delta_name: str
         )
         .returning(table.c[key[0]])
         .cte(f"merged_{table.name}")
+    )
+
+
+def _events_as_array(newest: Select[Any]) -> Any:
+    """The documents ``newest`` selects, oldest first, as one JSON array (NULL for none)."""
+    rows = newest.subquery("newest")
+    oldest_first = postgresql.aggregate_order_by(rows.c.event_data, rows.c.seq, rows.c.id)
+    return (
+        select(func.json_agg(oldest_first, type_=postgresql.JSON()))
+        .select_from(rows)
+        .scalar_subquery()
+        .label("events")
     )

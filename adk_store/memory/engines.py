@@ -16,11 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     Insert,
     String,
     Table,
     bindparam,
     cast,
+    column,
     exists,
     func,
     insert,
@@ -154,22 +156,23 @@ class SQLiteMemory(MemoryEngine):
     def __init__(self, memories: Table, owned: list[str]) -> None:
         super().__init__(memories, owned)
         name = f"{memories.name}_fts"
-        # Named, never declared: only revision 0003 knows its DDL.
-        self.fts = table(name)
-        self.fts_name = name
+        # Named, never declared: only revision 0003 knows its DDL. Its columns
+        # here are the ones a search reads, quoted by the compiler as needed.
+        self.fts = table(name, column("rowid"), column("rank"))
+        # FTS5 matches the whole table when the left side of MATCH is its name.
+        self.whole_table: ColumnClause[str] = column(name)
 
     def insert_new(self) -> Insert:
         return sqlite.insert(self.memories).on_conflict_do_nothing(index_elements=self.key)
 
     def source(self) -> FromClause:
-        rowid: ColumnElement[Any] = literal_column(f"{self.fts_name}.rowid")
-        return self.memories.join(self.fts, rowid == self.memories.c.seq)
+        return self.memories.join(self.fts, self.fts.c.rowid == self.memories.c.seq)
 
     def matches(self) -> ColumnElement[bool]:
-        return literal_column(self.fts_name).op("MATCH")(bindparam("query", type_=String()))
+        return self.whole_table.op("MATCH")(bindparam("query", type_=String()))
 
     def rank(self) -> ColumnElement[Any]:
-        return literal_column(f"{self.fts_name}.rank").asc()
+        return self.fts.c.rank.asc()
 
     def query_text(self, words: list[str]) -> str:
         return " OR ".join('"' + word.replace('"', '""') + '"' for word in words)

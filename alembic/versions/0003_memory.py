@@ -25,11 +25,14 @@ digest of the SQL it emits on each dialect.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from alembic import context, op
 from sqlalchemy.dialects import mysql, oracle, postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlalchemy.types import TypeEngine
 
 from adk_store.migrations import layout_in_context
@@ -205,34 +208,107 @@ def upgrade() -> None:
             mariadb_prefix="FULLTEXT",
         )
     elif _dialect() == "sqlite":
-        for statement in _fts5_ddl(p):
-            op.execute(statement)
+        memories, fts = sa.table(table), sa.table(f"{p}memories_fts")
+        op.execute(_CreateFts5(fts, memories))
+        for event in _TRIGGER_EVENTS:
+            op.execute(_CreateFts5Trigger(fts, memories, event))
     elif _dialect() == "oracle":
-        op.execute(
-            f"CREATE INDEX ix_{p}memories_text ON {table} (search_text) "
-            "INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')"
-        )
+        op.execute(_CreateTextIndex(f"ix_{p}memories_text", sa.table(table)))
 
 
-def _fts5_ddl(p: str) -> list[str]:
-    """The FTS5 table over the memories' text and the triggers keeping it in step.
+# What each FTS5 trigger follows, by the suffix of its name.
+_TriggerEvent = Literal["insert", "delete", "update"]
+_TRIGGER_EVENTS: tuple[_TriggerEvent, ...] = ("insert", "delete", "update")
+
+
+class _CreateFts5(ExecutableDDLElement):
+    """The FTS5 table over the memories' text.
 
     External content: the text is read from ``<prefix>memories`` (by ``seq``,
     its INTEGER PRIMARY KEY, which VACUUM never renumbers), not stored twice.
+    SQLAlchemy has no construct for a virtual table, so this one renders it,
+    quoting every name it is given.
     """
-    table, fts = f"{p}memories", f"{p}memories_fts"
+
+    inherit_cache = False
+
+    def __init__(self, fts: sa.TableClause, memories: sa.TableClause) -> None:
+        self.fts, self.memories = fts, memories
+
+
+class _CreateFts5Trigger(ExecutableDDLElement):
+    """A trigger keeping the FTS5 table in step with one kind of write to the memories."""
+
+    inherit_cache = False
+
+    def __init__(self, fts: sa.TableClause, memories: sa.TableClause, event: _TriggerEvent) -> None:
+        self.fts, self.memories, self.event = fts, memories, event
+
+
+class _DropTrigger(ExecutableDDLElement):
+    """DROP TRIGGER, which SQLAlchemy has no construct for either."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _CreateTextIndex(ExecutableDDLElement):
+    """An Oracle Text index on the memories' text, synchronised on commit."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, memories: sa.TableClause) -> None:
+        self.name, self.memories = name, memories
+
+
+@compiles(_CreateFts5)
+def _compile_create_fts5(element: _CreateFts5, compiler: DDLCompiler, **kw: Any) -> str:
+    # FTS5 reads content= as a string naming the table, so it is a literal.
+    content = compiler.sql_compiler.render_literal_value(element.memories.name, sa.String())
+    return (
+        f"CREATE VIRTUAL TABLE {compiler.preparer.format_table(element.fts)} USING "
+        f"fts5(search_text, content={content}, content_rowid='seq', "
+        f"tokenize='{_FTS5_TOKENIZE}')"
+    )
+
+
+@compiles(_CreateFts5Trigger)
+def _compile_create_fts5_trigger(
+    element: _CreateFts5Trigger, compiler: DDLCompiler, **kw: Any
+) -> str:
+    preparer = compiler.preparer
+    fts, memories = preparer.format_table(element.fts), preparer.format_table(element.memories)
+    # The column named like the table takes FTS5's commands, here 'delete'.
+    command = preparer.quote(element.fts.name)
     remove = (
-        f"INSERT INTO {fts}({fts}, rowid, search_text) VALUES ('delete', old.seq, old.search_text);"
+        f"INSERT INTO {fts}({command}, rowid, search_text) "
+        "VALUES ('delete', old.seq, old.search_text);"
     )
     add = f"INSERT INTO {fts}(rowid, search_text) VALUES (new.seq, new.search_text);"
-    return [
-        f"CREATE VIRTUAL TABLE {fts} USING fts5(search_text, content='{table}', "
-        f"content_rowid='seq', tokenize='{_FTS5_TOKENIZE}')",
-        f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {add} END",
-        f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {remove} END",
-        f"CREATE TRIGGER {fts}_update AFTER UPDATE OF search_text ON {table} "
-        f"BEGIN {remove} {add} END",
-    ]
+    when, body = {
+        "insert": ("AFTER INSERT", add),
+        "delete": ("AFTER DELETE", remove),
+        "update": ("AFTER UPDATE OF search_text", f"{remove} {add}"),
+    }[element.event]
+    name = preparer.quote(f"{element.fts.name}_{element.event}")
+    return f"CREATE TRIGGER {name} {when} ON {memories} BEGIN {body} END"
+
+
+@compiles(_DropTrigger)
+def _compile_drop_trigger(element: _DropTrigger, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"DROP TRIGGER {compiler.preparer.quote(element.name)}"
+
+
+@compiles(_CreateTextIndex)
+def _compile_create_text_index(element: _CreateTextIndex, compiler: DDLCompiler, **kw: Any) -> str:
+    preparer = compiler.preparer
+    return (
+        f"CREATE INDEX {preparer.quote(element.name)} ON "
+        f"{preparer.format_table(element.memories)} (search_text) "
+        "INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')"
+    )
 
 
 def downgrade() -> None:
@@ -240,11 +316,11 @@ def downgrade() -> None:
     p, schema = layout.prefix, layout.schema
     table = f"{p}memories"
     if _dialect() == "sqlite":
-        for trigger in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER {p}memories_fts_{trigger}")
-        op.execute(f"DROP TABLE {p}memories_fts")
+        for event in _TRIGGER_EVENTS:
+            op.execute(_DropTrigger(f"{p}memories_fts_{event}"))
+        op.drop_table(f"{p}memories_fts")
     elif _dialect() == "oracle":
-        op.execute(f"DROP INDEX ix_{p}memories_text")
+        op.drop_index(f"ix_{p}memories_text", table_name=table)
     elif _on_mysql():
         op.drop_index(f"ix_{p}memories_fulltext", table_name=table)
     elif _dialect() == "postgresql":

@@ -52,6 +52,9 @@ AUTO_MIGRATE_PARAMETER = "auto_migrate"
 # `adk web` started from one shell agree on the tables.
 TABLE_PREFIX_ENV = "ADK_STORE_TABLE_PREFIX"
 AUTO_MIGRATE_ENV = "ADK_STORE_AUTO_MIGRATE"
+# The options of adk web and adk api_server each service's URI is given with.
+SESSION_SERVICE_OPTION = "--session_service_uri"
+MEMORY_SERVICE_OPTION = "--memory_service_uri"
 
 _FLAG = TypeAdapter(bool)
 logger = logging.getLogger(__name__)
@@ -185,17 +188,20 @@ class RegistrySessionService(SqlSessionService):
             _run_on_own_loop(self._prepare_schema)
 
     async def _prepare_schema(self) -> None:
-        await prepare_schema(self.store, "sessions")
+        await prepare_schema(self.store, "sessions", SESSION_SERVICE_OPTION)
 
 
-async def prepare_schema(store: SessionStore, serving: str) -> None:
+async def prepare_schema(store: SessionStore, serving: str, option: str) -> None:
     """Check (or upgrade) the schema of a service ADK's registry builds, on a temporary loop.
 
-    The error names the command to run and is logged before it rises.
+    The error names the command to run and is logged before it rises; it
+    names ``option``, the server option whose URI the service was built
+    from, as the place for ``auto_migrate=true``: the session and memory
+    services may be given different URIs.
     """
     try:
         with _alembic_quiet(not store.auto_migrate):
-            await _check_or_upgrade(store)
+            await _check_or_upgrade(store, _server_fix(option))
     except AdkStoreError as exc:
         logger.error("adk-store cannot serve %s: %s", serving, exc)
         raise
@@ -205,19 +211,19 @@ async def prepare_schema(store: SessionStore, serving: str) -> None:
         await store.engine.dispose()
 
 
-async def _check_or_upgrade(store: SessionStore) -> None:
+async def _check_or_upgrade(store: SessionStore, server_fix: str) -> None:
     url = store.engine.url
     missing = missing_sqlite_file(url)
     if missing is not None and not store.auto_migrate:
         raise SchemaNotReadyError(
             f"The SQLite file {missing} does not exist (nothing was created). Check the "
             f"path, or create it: adk-store db upgrade --url '{redact(url)}' "
-            f"{store.layout.describe()}.{_SERVER_FIX}"
+            f"{store.layout.describe()}.{server_fix}"
         )
     try:
         await store.ensure_ready()
     except SchemaNotReadyError as exc:
-        raise SchemaNotReadyError(f"{exc}{_SERVER_FIX}") from None
+        raise SchemaNotReadyError(f"{exc}{server_fix}") from None
 
 
 def register_memory_services(registry: ServiceRegistry | None = None) -> tuple[str, ...]:
@@ -264,14 +270,16 @@ class RegistryMemoryService(SqlMemoryService):
             **options,
         )
         if not is_sqlite_memory(settings.url):
-            _run_on_own_loop(partial(prepare_schema, self.store, "memory"))
+            _run_on_own_loop(partial(prepare_schema, self.store, "memory", MEMORY_SERVICE_OPTION))
 
 
-_SERVER_FIX = (
-    f" Under adk web or adk api_server, add {AUTO_MIGRATE_PARAMETER}=true to the query of "
-    f"--session_service_uri or set {AUTO_MIGRATE_ENV}=1 to let the server create or upgrade "
-    "the tables itself."
-)
+def _server_fix(option: str) -> str:
+    """The sentence telling a server's operator how to let it create the tables itself."""
+    return (
+        f" Under adk web or adk api_server, add {AUTO_MIGRATE_PARAMETER}=true to the query of "
+        f"{option} or set {AUTO_MIGRATE_ENV}=1 to let the server create or upgrade "
+        "the tables itself."
+    )
 
 
 @contextmanager

@@ -543,6 +543,7 @@ async def test_missing_tables_are_reported_with_both_fixes(exists: bool, tmp_pat
     message = str(refused.value)
     assert f"adk-store db upgrade --url '{url}' --table-prefix t1_" in message
     assert "auto_migrate=true" in message and AUTO_MIGRATE_ENV in message
+    assert "to the query of --session_service_uri or set" in message
     assert path.exists() == exists
     if exists:
         assert await _tables(url) == set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import Database
 from google.adk.cli.service_registry import ServiceRegistry
 from google.adk.events.event import Event
@@ -17,6 +18,7 @@ from test_adk_tools import api_server
 
 from adk_store import (
     RegistryMemoryService,
+    SchemaNotReadyError,
     SqlMemoryService,
     SqlSessionService,
     register_memory_services,
@@ -115,6 +117,17 @@ def test_memory_schemes_are_registered_beside_the_session_schemes(tmp_path: Path
     service = registry.create_memory_service(f"adk-store+{url}", agents_dir=str(tmp_path))
     assert isinstance(service, RegistryMemoryService)
     assert service.store.layout.prefix == "m_"
+
+
+def test_missing_tables_under_the_memory_uri_name_that_option(tmp_path: Path) -> None:
+    """The session and memory services may have different URIs: the fix names the right one."""
+    path = tmp_path / "empty.db"
+    path.touch()
+    with pytest.raises(SchemaNotReadyError) as refused:
+        RegistryMemoryService(f"sqlite+aiosqlite:///{path}", table_prefix="m_")
+    message = str(refused.value)
+    assert "add auto_migrate=true to the query of --memory_service_uri or set" in message
+    assert "--session_service_uri" not in message
 
 
 AGENT_PY = (

@@ -41,6 +41,7 @@ RELEASED = {
     "0001": "0001_initial_schema",
     "0002": "0002_positions_incarnations",
     "0003": "0003_memory",
+    "0004": "0004_lean_events",
 }
 DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "oracle")
 

@@ -72,9 +72,7 @@ def downgrade() -> None:
     )
     # A part the document lacks stays SQL NULL, as revision 0001 wrote it.
     op.execute(
-        table.update().values(
-            {part: _part_of(table.c.event_data, part) for part in _COPIED_PARTS}
-        )
+        table.update().values({part: _part_of(table.c.event_data, part) for part in _COPIED_PARTS})
     )
 
 

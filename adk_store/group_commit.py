@@ -1,13 +1,15 @@
-"""Group commit: appends that arrive while others are being written go together in one statement.
+"""Group commit: appends that arrive while others are being written go together in one batch.
 
-Each append to a server costs a round trip and a commit (a WAL flush), and
-on a 2-core machine the commit is most of the server's work. Appends to
-different sessions that wait while earlier ones are in flight are therefore
-sent as one statement: one round trip and one commit for the lot. Nothing
-waits on a timer. While fewer than ``lanes`` batches are in flight an append
-goes at once, alone, exactly as without grouping; only appends that arrive
-while every lane is busy wait, and the next free lane takes all of them
-(up to ``max_batch``) as one batch.
+Each append to a server costs round trips and a commit (a WAL or redo-log
+flush), and on a 2-core machine the commit is most of the server's work.
+Appends to different sessions that wait while earlier ones are in flight are
+therefore written together: one statement on PostgreSQL, one transaction
+elsewhere, one commit for the lot. Nothing waits on a timer. While fewer
+than ``lanes`` batches are in flight an append goes at once, alone, in its
+caller's task, exactly as without grouping (cancelling the caller then
+cancels its write, as it would have); only appends that arrive while every
+lane is busy wait, and the next free lane takes all of them (up to
+``max_batch``) as one batch.
 
 A batch holds at most one append per session: a second append to the same
 session waits for a later batch, so appends to one session are written in
@@ -94,10 +96,31 @@ class _Queue(Generic[Request, Result]):
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, key: Hashable, request: Request) -> Result | None:
+        if not self._waiting and self._in_flight < self._lanes:
+            return await self._write_alone(request)
         outcome: asyncio.Future[Result | None] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(key, request, outcome))
         self._dispatch()
         return await outcome
+
+    async def _write_alone(self, request: Request) -> Result | None:
+        """A lane is free and nobody waits: write at once, in the caller's own task.
+
+        No task or future is made for it, so an append without contention
+        costs what it would without grouping; appends that arrive meanwhile
+        are dispatched when it is done.
+        """
+        self._in_flight += 1
+        self.batches += 1
+        self.requests += 1
+        try:
+            (result,) = await self._write([request])
+        finally:
+            self._in_flight -= 1
+            self._dispatch()
+        if result is not None:
+            self.written += 1
+        return result
 
     def _dispatch(self) -> None:
         while self._in_flight < self._lanes:

@@ -10,7 +10,7 @@ themselves, so no call can forget it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ColumnElement, Executable
 
+from adk_store.batch_statements import BatchStatements, build_batch_statements
 from adk_store.dialects import DialectRules, GroupAppend, rules_for
 from adk_store.keyset import beyond
 from adk_store.schema import StoreSchema
@@ -54,7 +55,8 @@ class StoreStatements:
     ``read_session`` (the session and its events at once, where the database
     can) like ``select_events``.
     ``atomic_append`` is None where an append takes a transaction of several
-    statements, ``group_append`` where appends are not grouped.
+    statements, ``group_append`` where appends are not grouped; ``batch``
+    writes a group of appends where ``group_append`` is None.
     """
 
     insert_session: Insert
@@ -72,6 +74,7 @@ class StoreStatements:
     user_events_page: Select[Any]
     atomic_append: Select[Any] | None
     group_append: GroupAppend | None
+    batch: BatchStatements
     app: ScopeStatements
     user: ScopeStatements
 
@@ -88,7 +91,7 @@ def _named(value: Any, prefix: str = "") -> Iterator[tuple[str, Executable]]:
             yield from _named(item, f"{prefix}{key}")
     elif isinstance(value, GroupAppend):
         yield prefix, value.statement
-    elif isinstance(value, StoreStatements | ScopeStatements):
+    elif is_dataclass(value) and not isinstance(value, type):
         for field in fields(value):
             separator = "_" if prefix else ""
             yield from _named(getattr(value, field.name), f"{prefix}{separator}{field.name}")
@@ -193,6 +196,7 @@ class _Builder:
             user_events_page=self.user_events_page(),
             atomic_append=self.rules.atomic_append(self.schema, self.owner_values),
             group_append=self.rules.group_append(self.schema, self.owner_values),
+            batch=build_batch_statements(self.schema, self.rules, self.owner_values),
             app=self.scope(a, self.key(a, app_name="app_name")),
             user=self.scope(u, self.key(u, app_name="app_name", user_id="user_id")),
         )

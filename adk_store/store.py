@@ -26,6 +26,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import ColumnElement
 
+from adk_store.batch_steps import write_in_sets
 from adk_store.conflicts import retry_conflicts
 from adk_store.dialects import WRITE_INTENT, rules_for
 from adk_store.engine import (
@@ -35,7 +36,7 @@ from adk_store.engine import (
     migrates_by_default,
     resolve_url,
 )
-from adk_store.errors import DuplicateEventError, StoreConfigurationError
+from adk_store.errors import DuplicateEventError, StoreConfigurationError, UnstorableValueError
 from adk_store.group_commit import GroupCommit
 from adk_store.hot_path import HotPath, hot_path_for
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
@@ -515,10 +516,11 @@ class SessionStore:
         Where the database has a group append, the batch is one statement,
         and an append alone runs the single-append statement, so a caller
         with nobody to share a batch with waits no longer than without
-        grouping. Elsewhere the batch is one transaction running each
-        append's steps in turn, committed once. A batch that the database
-        refuses as a whole (an event id stored concurrently, a value it
-        cannot take) writes nothing: every append in it is left to its
+        grouping. Elsewhere the batch is one transaction of a few set-based
+        statements (`adk_store.batch_steps`), committed once. A batch that the
+        database refuses as a whole (an event id stored concurrently, a value
+        it cannot take, a statement over a MySQL server's packet limit)
+        writes nothing: every append in it is left to its
         caller's single-append path, which reports its own outcome.
         """
         what = f"a group of {len(batch)} appends"
@@ -530,7 +532,7 @@ class SessionStore:
             return await retry_conflicts(
                 self.rules, partial(self._write_group_at_once, batch), what
             )
-        except (IntegrityError, DataError):
+        except (IntegrityError, DataError, UnstorableValueError):
             return [None] * len(batch)
 
     async def _write_group_at_once(self, batch: Sequence[_Append]) -> list[SessionVersion | None]:
@@ -551,17 +553,8 @@ class SessionStore:
         return versions
 
     async def _write_group_in_steps(self, batch: Sequence[_Append]) -> list[SessionVersion | None]:
-        versions: list[SessionVersion | None] = []
         async with self.unit_of_work(write=True) as connection:
-            for append in batch:
-                row = await self._lock_and_probe(connection, append)
-                written = None if _refused(append, row) else row
-                versions.append(
-                    None
-                    if written is None
-                    else await self._write_steps(connection, append, written)
-                )
-        return versions
+            return await write_in_sets(connection, self.statements, self.owner_values, batch)
 
     async def _lock_and_probe(self, connection: AsyncConnection, append: _Append) -> Any:
         """Lock the session row; its revision, state and any stored event with the new id."""

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from google.adk.errors import StaleSessionError
 from google.adk.errors.session_not_found_error import SessionNotFoundError
+from google.adk.events.event import Event
 from google.adk.sessions.session import Session
 from helpers import make_event
 from sqlalchemy import select
 
-from adk_store import DuplicateEventError, SqlSessionService, StoreConnectionError
+from adk_store import DuplicateEventError, SessionStore, SqlSessionService, StoreConnectionError
+from adk_store.batch_steps import write_in_sets
 from adk_store.group_commit import GroupCommit
+from adk_store.records import SessionVersion, StateDeltas
 from adk_store.service import event_row
 
 APP = "app"
@@ -237,3 +242,114 @@ async def test_the_latest_append_of_a_batch_wins_a_scope_key(service: SqlSession
         "newer": True,
     }
     assert (await service.store.get_app_state(app_name=APP)) == {"shared": "newer"}
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An append as the set-based batch writer takes it (`adk_store.batch_steps.PendingAppend`)."""
+
+    key: dict[str, str]
+    expected: SessionVersion | None
+    event_row: dict[str, Any]
+    deltas: StateDeltas
+
+
+def _pending(session: Session, event: Event, expected: SessionVersion | None = None) -> _Pending:
+    return _Pending(
+        {"key_app_name": APP, "key_user_id": session.user_id, "key_session_id": session.id},
+        expected,
+        event_row(event),
+        StateDeltas.split(event.actions.state_delta),
+    )
+
+
+async def _write_in_sets(store: SessionStore, batch: list[_Pending]) -> list[Any]:
+    async with store.unit_of_work(write=True) as connection:
+        return await write_in_sets(connection, store.statements, store.owner_values, batch)
+
+
+async def test_a_batch_in_sets_applies_its_appends_in_batch_order(
+    service: SqlSessionService,
+) -> None:
+    if service.store.statements.group_append is not None:
+        pytest.skip("this backend writes a batch as one statement")
+    store = service.store
+    sessions = [await _session(service, user, f"s{n}") for n, user in enumerate("aab")]
+    await service.append_event(sessions[2], make_event("before", delta={"user:kept": 1}))
+    batch = [
+        _pending(
+            session,
+            make_event(f"e{n}", delta={"n": n, "user:shared": n, "user:mine": n, "app:last": n}),
+        )
+        for n, session in enumerate(sessions)
+    ]
+    versions = await _write_in_sets(store, batch)
+
+    assert [version.revision for version in versions] == [1, 1, 2]
+    assert await service.get_user_state(app_name=APP, user_id="a") == {"shared": 1, "mine": 1}
+    assert await service.get_user_state(app_name=APP, user_id="b") == {
+        "kept": 1,
+        "shared": 2,
+        "mine": 2,
+    }
+    assert await store.get_app_state(app_name=APP) == {"last": 2}
+    for n, session in enumerate(sessions):
+        fetched = await service.get_session(
+            app_name=APP, user_id=session.user_id, session_id=session.id
+        )
+        assert fetched is not None
+        assert fetched.state["n"] == n
+        assert fetched.events[-1].id == batch[n].event_row["id"]
+        assert fetched._storage_update_marker == versions[n].marker
+    events = store.schema.events
+    async with store.unit_of_work(autocommit=True) as connection:
+        seqs = (
+            await connection.execute(
+                select(events.c.session_id, events.c.seq).order_by(
+                    events.c.session_id, events.c.seq
+                )
+            )
+        ).all()
+    assert [tuple(row) for row in seqs] == [("s0", 1), ("s1", 1), ("s2", 1), ("s2", 2)]
+
+
+async def test_a_batch_in_sets_leaves_out_what_its_locked_rows_refuse(
+    service: SqlSessionService,
+) -> None:
+    if service.store.statements.group_append is not None:
+        pytest.skip("this backend writes a batch as one statement")
+    store = service.store
+    good, stale, gone, repeated = [
+        await _session(service, "u", name) for name in ("good", "stale", "gone", "repeated")
+    ]
+    stored = make_event("first")
+    await service.append_event(repeated, stored)
+    moved = await service.get_session(app_name=APP, user_id="u", session_id="stale")
+    assert moved is not None
+    await service.append_event(moved, make_event("moved on"))
+    await service.delete_session(app_name=APP, user_id="u", session_id="gone")
+    refused = {"user:refused": True, "app:refused": True, "refused": True}
+    batch = [
+        _pending(stale, make_event("stale", delta=refused), SessionVersion(0, "not-it")),
+        _pending(good, make_event("good", delta={"user:ok": 1, "app:ok": 1, "ok": 1})),
+        _pending(gone, make_event("gone", delta=refused)),
+        _pending(
+            repeated, stored.model_copy(update={"actions": make_event(delta=refused).actions})
+        ),
+        # A second append to one session is not for this batch: it waits for the next.
+        _pending(good, make_event("second", delta=refused)),
+    ]
+    versions = await _write_in_sets(store, batch)
+
+    assert [None if v is None else v.revision for v in versions] == [None, 1, None, None, None]
+    assert await service.get_user_state(app_name=APP, user_id="u") == {"ok": 1}
+    assert await store.get_app_state(app_name=APP) == {"ok": 1}
+    for session_id, texts in (
+        ("good", ["good"]),
+        ("stale", ["moved on"]),
+        ("repeated", ["first"]),
+    ):
+        fetched = await service.get_session(app_name=APP, user_id="u", session_id=session_id)
+        assert fetched is not None
+        assert [e.content.parts[0].text for e in fetched.events if e.content] == texts
+        assert "refused" not in fetched.state

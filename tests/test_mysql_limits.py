@@ -8,6 +8,7 @@ an event was also sent twice, so events over half the limit failed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -67,3 +68,31 @@ async def test_a_write_over_the_servers_limit_is_refused_and_nothing_is_lost(
             3 * 1024 * 1024
         ]
         assert len((await service.list_sessions(app_name="a", user_id="u")).sessions) == 1
+
+
+async def test_an_oversized_event_in_a_batch_fails_alone(small_packets: str) -> None:
+    """Together over the limit, a batch is refused whole: each append then goes alone."""
+    async with SqlSessionService.from_url(small_packets, auto_migrate=True) as service:
+        sessions = [await service.create_session(app_name="a", user_id="u") for _ in range(6)]
+        sizes = [1.5, 1.5, 1.5, 1.5, 5, 1.5]
+        group = service.store.group_commit
+        batches = group.batches
+        results = await asyncio.gather(
+            *(
+                service.append_event(session, _event(size))
+                for session, size in zip(sessions, sizes, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        assert group.batches - batches < len(sessions), "appends that waited were sent together"
+        assert isinstance(results[4], UnstorableValueError)
+        assert not any(
+            isinstance(result, BaseException) for n, result in enumerate(results) if n != 4
+        )
+        for session, size in zip(sessions, sizes, strict=True):
+            stored = await service.get_session(app_name="a", user_id="u", session_id=session.id)
+            assert stored is not None
+            expected = [] if size > 4 else [int(size * 1024 * 1024)]
+            assert [
+                len(e.content.parts[0].text or "") for e in stored.events if e.content
+            ] == expected

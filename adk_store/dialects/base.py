@@ -13,9 +13,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Insert, Select, Table, TextClause, bindparam, exists, insert, select
+from sqlalchemy import (
+    BindParameter,
+    Insert,
+    Select,
+    Table,
+    TextClause,
+    bindparam,
+    exists,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ColumnElement, Executable
 
 if TYPE_CHECKING:
     from adk_store.schema import StoreSchema
@@ -93,6 +106,38 @@ class DialectRules:
         values = [bindparam(c.name, type_=c.type).label(c.name) for c in table.columns]
         source = select(*values).where(guard)
         return insert(table).from_select([c.name for c in table.columns], source)
+
+    def among(
+        self, columns: Sequence[ColumnElement[Any]], keys: BindParameter[Any]
+    ) -> ColumnElement[bool]:
+        """Rows whose ``columns`` equal one of the tuples of the expanding parameter ``keys``."""
+        return tuple_(*columns).in_(keys)
+
+    def rewrite_rows(
+        self,
+        table: Table,
+        owner_values: Mapping[str, Any],
+        key: Sequence[str],
+        columns: Sequence[str],
+    ) -> Executable:
+        """A statement overwriting ``columns`` of existing, locked rows, run by executemany.
+
+        Each row's parameters are ``key_<name>`` for the ``key`` columns,
+        ``new_<name>`` for ``columns`` and ``row_<name>`` for every other
+        column (its current value, for a family that writes by INSERT). The
+        portable spelling is an UPDATE, which a driver runs once per row.
+        """
+        return (
+            update(table)
+            .where(
+                *(table.c[name] == value for name, value in owner_values.items()),
+                *(
+                    table.c[name] == bindparam(f"key_{name}", type_=table.c[name].type)
+                    for name in key
+                ),
+            )
+            .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+        )
 
     @contextmanager
     def migration_lock(self, connection: Connection, key: str) -> Iterator[None]:

@@ -397,6 +397,8 @@ FAMILIES = {
         "mariadb+asyncmy",
     },
     "oracle": {"oracle", "oracle+oracledb"},
+    # Where the sqlalchemy-cockroachdb dialect is installed (the test extra has it).
+    "cockroachdb": {"cockroachdb", "cockroachdb+asyncpg", "cockroachdb+psycopg"},
 }
 # The driver a URL without one gets.
 DEFAULT_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}

@@ -220,8 +220,15 @@ class _Builder:
         }
 
     def list_sessions(self) -> dict[tuple[bool, bool], Select[Any]]:
+        """A page of an app's (or a user's) sessions, each with its user's and the app's state.
+
+        The app's state is an uncorrelated subquery, read once per statement:
+        the listing is one round trip.
+        """
         s = self.schema.sessions
         u = self.schema.user_states
+        a = self.schema.app_states
+        app_state = select(a.c.state).where(self.key(a, app_name="app_name")).scalar_subquery()
         listing = (
             select(
                 s.c.app_name,
@@ -233,6 +240,7 @@ class _Builder:
                 s.c.create_time,
                 s.c.update_time,
                 u.c.state.label("user_state"),
+                app_state.label("app_state"),
             )
             .select_from(s.outerjoin(u, self.same_owner(u, s, "app_name", "user_id")))
             .where(self.key(s, app_name="app_name"))

@@ -375,22 +375,22 @@ class SessionStore:
                 after_user=cursor.user_id,
                 after_id=cursor.session_id,
             )
-        async with self.unit_of_work(autocommit=True, replica=True) as connection:
-            app_state = await self._read_scope(connection, "app", {"app_name": app_name})
-            statement = self.statements.list_sessions[(user_id is not None, page_size is not None)]
-            rows = (await connection.execute(statement, params)).all()
+        await self.ensure_ready()
+        path = await self._read_path()
+        statement = self.statements.list_sessions[(user_id is not None, page_size is not None)]
+        rows = await path.fetch(statement, params)
         return [
             StoredSession(
-                app_name=row.app_name,
-                user_id=row.user_id,
-                id=row.id,
-                state=row.state,
-                revision=row.revision,
-                incarnation=row.incarnation,
-                create_time=row.create_time,
-                update_time=row.update_time,
-                app_state=app_state,
-                user_state=row.user_state or {},
+                app_name=row["app_name"],
+                user_id=row["user_id"],
+                id=row["id"],
+                state=row["state"],
+                revision=row["revision"],
+                incarnation=row["incarnation"],
+                create_time=row["create_time"],
+                update_time=row["update_time"],
+                app_state=row["app_state"] or {},
+                user_state=row["user_state"] or {},
             )
             for row in rows
         ]

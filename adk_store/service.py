@@ -11,8 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from google.adk.errors import StaleSessionError
 from google.adk.events.event import Event
@@ -28,6 +27,7 @@ from sqlalchemy.engine import URL
 from typing_extensions import override
 
 from adk_store import paging
+from adk_store.closing import ClosesOnExit
 from adk_store.errors import StoreConfigurationError
 from adk_store.identifiers import (
     DEFAULT_TABLE_PREFIX,
@@ -72,7 +72,7 @@ class UserEventsPage(BaseModel):
     next_page_token: str | None = None
 
 
-class SqlSessionService(BaseSessionService):
+class SqlSessionService(ClosesOnExit, BaseSessionService):
     """A durable, concurrency-safe ADK session service on any SQL database.
 
     ``SqlSessionService()`` with no arguments uses the embedded SQLite file
@@ -149,17 +149,6 @@ class SqlSessionService(BaseSessionService):
 
     async def close(self) -> None:
         await self.store.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     @override
     async def create_session(

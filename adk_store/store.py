@@ -337,19 +337,7 @@ class SessionStore:
                 statement = self.statements.select_events[variant]
                 events = [event["event_data"] for event in await path.fetch(statement, params)]
                 events.reverse()
-        return StoredSession(
-            app_name=app_name,
-            user_id=user_id,
-            id=session_id,
-            state=row["state"],
-            revision=row["revision"],
-            incarnation=row["incarnation"],
-            create_time=row["create_time"],
-            update_time=row["update_time"],
-            app_state=row["app_state"] or {},
-            user_state=row["user_state"] or {},
-            events=events,
-        )
+        return _stored_session(row, app_name, user_id, session_id, events)
 
     async def list_sessions(
         self,
@@ -379,21 +367,7 @@ class SessionStore:
         path = await self._read_path()
         statement = self.statements.list_sessions[(user_id is not None, page_size is not None)]
         rows = await path.fetch(statement, params)
-        return [
-            StoredSession(
-                app_name=row["app_name"],
-                user_id=row["user_id"],
-                id=row["id"],
-                state=row["state"],
-                revision=row["revision"],
-                incarnation=row["incarnation"],
-                create_time=row["create_time"],
-                update_time=row["update_time"],
-                app_state=row["app_state"] or {},
-                user_state=row["user_state"] or {},
-            )
-            for row in rows
-        ]
+        return [_stored_session(row, row["app_name"], row["user_id"], row["id"]) for row in rows]
 
     async def list_user_events(
         self,
@@ -726,6 +700,29 @@ def _urls(given: str | URL | Sequence[str | URL] | None) -> list[str | URL]:
     if isinstance(given, str | URL):
         return [given]
     return list(given)
+
+
+def _stored_session(
+    row: Any,
+    app_name: str,
+    user_id: str,
+    session_id: str,
+    events: list[dict[str, Any]] | None = None,
+) -> StoredSession:
+    """A session row of `StoreStatements.select_session` or ``list_sessions``, as a record."""
+    return StoredSession(
+        app_name=app_name,
+        user_id=user_id,
+        id=session_id,
+        state=row["state"],
+        revision=row["revision"],
+        incarnation=row["incarnation"],
+        create_time=row["create_time"],
+        update_time=row["update_time"],
+        app_state=row["app_state"] or {},
+        user_state=row["user_state"] or {},
+        events=events or [],
+    )
 
 
 def _session_params(app_name: str, user_id: str, session_id: str) -> dict[str, str]:

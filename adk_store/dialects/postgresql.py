@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from adk_store.dialects.base import DialectRules, GroupAppend
-from adk_store.dialects.postgresql_batch import batch_parameters, group_append
+from adk_store.dialects.postgresql_batch import batch_parameters, group_append, scope_upsert
 from adk_store.schema import StoreSchema
 
 _CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
@@ -210,18 +210,7 @@ def _merge_scope_from(table: Table, bumped: Any, key: list[str], delta_name: str
     source = select(*(bumped.c[name] for name in key), delta, when).where(
         delta != cast(literal("{}"), table.c.state.type)
     )
-    upsert = postgresql.insert(table).from_select([*key, "state", "update_time"], source)
-    return (
-        upsert.on_conflict_do_update(
-            index_elements=[table.c[name] for name in key],
-            set_={
-                "state": table.c.state.op("||")(upsert.excluded.state),
-                "update_time": upsert.excluded.update_time,
-            },
-        )
-        .returning(table.c[key[0]])
-        .cte(f"merged_{table.name}")
-    )
+    return scope_upsert(table, key, source)
 
 
 def _events_as_array(newest: Select[Any]) -> Any:

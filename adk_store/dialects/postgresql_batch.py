@@ -224,6 +224,15 @@ def _merge_scopes(table: Table, batch: Any, bumped: Any, key: list[str], delta_n
         .group_by(*(latest.c[name] for name in key))
         .order_by(*(latest.c[name] for name in key))
     )
+    return scope_upsert(table, key, source)
+
+
+def scope_upsert(table: Table, key: list[str], source: Select[Any]) -> Any:
+    """A CTE upserting ``source``'s (key, state, update_time) rows into a scope table.
+
+    An existing row's state is merged key by key (``jsonb || jsonb``), so
+    keys written concurrently from other sessions survive.
+    """
     upsert = postgresql.insert(table).from_select([*key, "state", "update_time"], source)
     return (
         upsert.on_conflict_do_update(

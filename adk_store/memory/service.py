@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from google.adk.events.event import Event
 from google.adk.memory.base_memory_service import BaseMemoryService, SearchMemoryResponse
@@ -21,6 +20,7 @@ from google.adk.platform import time as platform_time
 from sqlalchemy.engine import URL
 from typing_extensions import override
 
+from adk_store.closing import ClosesOnExit
 from adk_store.conflicts import retry_conflicts
 from adk_store.errors import InvalidArgumentError, StoreConfigurationError
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX, MAX_AUTHOR_LENGTH, check_id
@@ -43,7 +43,7 @@ DEFAULT_SEARCH_LIMIT = 10
 _MAX_SEARCH_LIMIT = 1000
 
 
-class SqlMemoryService(BaseMemoryService):
+class SqlMemoryService(ClosesOnExit, BaseMemoryService):
     """Durable memory with each database's full-text search, on adk-store's tables.
 
     Built like `adk_store.SqlSessionService` (a URL, or an existing
@@ -106,17 +106,6 @@ class SqlMemoryService(BaseMemoryService):
         """Release the engine, unless the store was given (its owner closes it)."""
         if self._owns_store:
             await self.store.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- writing ----------------------------------------------------------
 

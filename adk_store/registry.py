@@ -170,25 +170,9 @@ class RegistrySessionService(SqlSessionService):
         auto_migrate: bool | None = None,
         **engine_options: Any,
     ) -> None:
-        # ADK passes its agents directory to every factory; the database does
-        # not depend on it.
-        engine_options.pop("agents_dir", None)
-        settings = parse_session_service_uri(
-            uri, table_prefix=table_prefix, auto_migrate=auto_migrate
-        )
-        super().__init__(
-            settings.url,
-            layout=settings.table_prefix,
-            auto_migrate=settings.auto_migrate,
-            **engine_options,
-        )
-        # The connection holding an in-memory database cannot outlive the
-        # temporary event loop, so that one is prepared on first use.
-        if not is_sqlite_memory(settings.url):
-            _run_on_own_loop(self._prepare_schema)
-
-    async def _prepare_schema(self) -> None:
-        await prepare_schema(self.store, "sessions", SESSION_SERVICE_OPTION)
+        settings = _settings(uri, table_prefix, auto_migrate, engine_options)
+        super().__init__(settings.url, **_arguments(settings, engine_options))
+        _prepare_at_startup(settings, self.store, "sessions", SESSION_SERVICE_OPTION)
 
 
 async def prepare_schema(store: SessionStore, serving: str, option: str) -> None:
@@ -259,18 +243,38 @@ class RegistryMemoryService(SqlMemoryService):
         auto_migrate: bool | None = None,
         **options: Any,
     ) -> None:
-        options.pop("agents_dir", None)
-        settings = parse_session_service_uri(
-            uri, table_prefix=table_prefix, auto_migrate=auto_migrate
-        )
-        super().__init__(
-            settings.url,
-            layout=settings.table_prefix,
-            auto_migrate=settings.auto_migrate,
-            **options,
-        )
-        if not is_sqlite_memory(settings.url):
-            _run_on_own_loop(partial(prepare_schema, self.store, "memory", MEMORY_SERVICE_OPTION))
+        settings = _settings(uri, table_prefix, auto_migrate, options)
+        super().__init__(settings.url, **_arguments(settings, options))
+        _prepare_at_startup(settings, self.store, "memory", MEMORY_SERVICE_OPTION)
+
+
+def _settings(
+    uri: str, table_prefix: str | None, auto_migrate: bool | None, options: dict[str, Any]
+) -> ServiceUriSettings:
+    """The URI's settings for a service the registry builds.
+
+    ADK passes its agents directory to every factory; the database does not
+    depend on it, so it is dropped from ``options``.
+    """
+    options.pop("agents_dir", None)
+    return parse_session_service_uri(uri, table_prefix=table_prefix, auto_migrate=auto_migrate)
+
+
+def _arguments(settings: ServiceUriSettings, options: dict[str, Any]) -> dict[str, Any]:
+    """The service's keyword arguments: the URI's layout and migration choice, then ADK's."""
+    return {"layout": settings.table_prefix, "auto_migrate": settings.auto_migrate, **options}
+
+
+def _prepare_at_startup(
+    settings: ServiceUriSettings, store: SessionStore, serving: str, option: str
+) -> None:
+    """`prepare_schema` while the server starts, on a temporary event loop.
+
+    The connection holding an in-memory database cannot outlive that loop,
+    so that one is prepared on first use instead.
+    """
+    if not is_sqlite_memory(settings.url):
+        _run_on_own_loop(partial(prepare_schema, store, serving, option))
 
 
 def _server_fix(option: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adk_store.cli.common import (
     OwnerColumnOption,
@@ -23,7 +22,7 @@ from adk_store.cli.common import (
     errors,
     run_reporting_errors,
 )
-from adk_store.cli.output import print_json
+from adk_store.cli.output import print_json, progress_bar
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.memory.engines import DEFAULT_TEXT_SEARCH_CONFIG
 from adk_store.memory.ingest import IngestSummary, count_events, ingest
@@ -121,20 +120,8 @@ def ingest_command(
         service = _open(target, text_search_config)
         try:
             total = await count_events(service, app_name)
-            with Progress(
-                TextColumn("Ingesting events"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=errors,
-                disable=json_output,
-            ) as progress:
-                task = progress.add_task("ingest", total=total)
-                return await ingest(
-                    service,
-                    app_name=app_name,
-                    on_events=lambda count: progress.advance(task, count),
-                )
+            with progress_bar("Ingesting events", total, errors, hidden=json_output) as advance:
+                return await ingest(service, app_name=app_name, on_events=advance)
         finally:
             await service.store.close()
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import typer
 from rich.cells import cell_len
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 INDENT = 2
@@ -90,3 +92,23 @@ def print_fields(out: Console, fields: list[tuple[str, str]]) -> None:
             part.rstrip()
             out.print(lead + part, soft_wrap=True)
             lead = Text(" " * (INDENT + name_width))
+
+
+@contextmanager
+def progress_bar(
+    label: str, total: int, err: Console, *, hidden: bool
+) -> Iterator[Callable[[int], None]]:
+    """A bar on stderr, so stdout keeps only the summary that cron logs and scripts read.
+
+    Yields the function that moves it on by a number of items done.
+    """
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=hidden,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda done: progress.advance(task, done)

@@ -9,8 +9,8 @@ says what it will delete and asks first; a cron job says ``--yes``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -18,7 +18,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adk_store import admin
 from adk_store.cli.common import (
@@ -33,7 +32,7 @@ from adk_store.cli.common import (
     console,
     errors,
 )
-from adk_store.cli.output import iso_utc, print_json, utc_time
+from adk_store.cli.output import iso_utc, print_json, progress_bar, utc_time
 from adk_store.cli.sessions import on_store
 from adk_store.identifiers import DEFAULT_TABLE_PREFIX
 from adk_store.store import SessionStore
@@ -89,7 +88,9 @@ def prune(
     """
     target = StoreTarget.of(url, table_prefix, schema, owner_column, owner)
     plan = PrunePlan(datetime.now(UTC) - older_than, app_name, batch_size, dry_run, yes)
-    track = partial(_progress_bar, err=errors, hidden=json_output or not errors.is_terminal)
+    track = partial(
+        progress_bar, "Pruning", err=errors, hidden=json_output or not errors.is_terminal
+    )
     summary = on_store(target, lambda store: prune_store(store, plan, track))
     render_prune(summary, console, as_json=json_output)
 
@@ -142,21 +143,6 @@ async def prune_store(store: SessionStore, plan: PrunePlan, track: TrackProgress
             on_batch=lambda batch: advance(batch.examined),
         )
     return PruneSummary(plan.app_name, result)
-
-
-@contextmanager
-def _progress_bar(total: int, err: Console, *, hidden: bool) -> Iterator[Callable[[int], None]]:
-    """A bar on stderr, so stdout keeps only the summary that cron logs and scripts read."""
-    with Progress(
-        TextColumn("Pruning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=hidden,
-    ) as progress:
-        task = progress.add_task("prune", total=total)
-        yield lambda sessions: progress.advance(task, sessions)
 
 
 def render_prune(summary: PruneSummary, out: Console, *, as_json: bool) -> None:

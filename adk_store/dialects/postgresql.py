@@ -33,7 +33,12 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from adk_store.dialects.base import DialectRules, GroupAppend
-from adk_store.dialects.postgresql_batch import batch_parameters, group_append, scope_upsert
+from adk_store.dialects.postgresql_batch import (
+    batch_parameters,
+    bump_sessions,
+    group_append,
+    scope_upsert,
+)
 from adk_store.schema import StoreSchema
 
 _CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
@@ -138,9 +143,8 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
     expected = bindparam("expected_revision", type_=BigInteger)
     incarnation = bindparam("expected_incarnation", type_=s.c.incarnation.type)
     when = bindparam("new_update_time", type_=s.c.update_time.type)
-    bumped = (
-        update(s)
-        .where(
+    bumped = bump_sessions(
+        update(s).where(
             *(s.c[name] == value for name, value in owner_values.items()),
             s.c.app_name == bindparam("key_app_name"),
             s.c.user_id == bindparam("key_user_id"),
@@ -149,21 +153,10 @@ def _one_statement_append(schema: StoreSchema, owner_values: dict[str, Any]) -> 
                 expected.is_(None),
                 and_(s.c.revision == expected, s.c.incarnation == incarnation),
             ),
-        )
-        .values(
-            state=s.c.state.op("||")(bindparam("session_delta", type_=s.c.state.type)),
-            revision=s.c.revision + 1,
-            update_time=when,
-        )
-        .returning(
-            *(s.c[name] for name in owned),
-            s.c.app_name,
-            s.c.user_id,
-            s.c.id,
-            s.c.revision,
-            s.c.incarnation,
-        )
-        .cte("bumped")
+        ),
+        schema,
+        bindparam("session_delta", type_=s.c.state.type),
+        when,
     )
     merged = [
         _merge_scope_from(schema.app_states, bumped, [*owned, "app_name"], "app_delta", when),

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Update,
     and_,
     bindparam,
     column,
@@ -122,30 +123,18 @@ def group_append(schema: StoreSchema, owner_values: dict[str, Any]) -> Select[An
         .with_for_update(of=s)
         .cte("locked")
     )
-    bumped = (
-        update(s)
-        .where(
+    bumped = bump_sessions(
+        update(s).where(
             *(s.c[name] == locked.c[name] for name in owned),
             s.c.app_name == locked.c.app_name,
             s.c.user_id == locked.c.user_id,
             s.c.id == locked.c.id,
             b.ordinal == locked.c.ordinal,
-        )
-        .values(
-            state=s.c.state.op("||")(b.session_delta),
-            revision=s.c.revision + 1,
-            update_time=b.new_update_time,
-        )
-        .returning(
-            *(s.c[name] for name in owned),
-            s.c.app_name,
-            s.c.user_id,
-            s.c.id,
-            s.c.revision,
-            s.c.incarnation,
-            b.ordinal,
-        )
-        .cte("bumped")
+        ),
+        schema,
+        b.session_delta,
+        b.new_update_time,
+        b.ordinal,
     )
     merged = [
         _merge_scopes(schema.app_states, batch, bumped, [*owned, "app_name"], "app_delta"),
@@ -225,6 +214,31 @@ def _merge_scopes(table: Table, batch: Any, bumped: Any, key: list[str], delta_n
         .order_by(*(latest.c[name] for name in key))
     )
     return scope_upsert(table, key, source)
+
+
+def bump_sessions(statement: Update, schema: StoreSchema, delta: Any, when: Any, *also: Any) -> Any:
+    """The sessions an append writes, as the CTE ``bumped``.
+
+    Each matched session's state gets ``delta`` merged in key by key, its
+    revision goes up by one and its time becomes ``when``; the CTE returns
+    the session's key, new revision and incarnation, then ``also``.
+    """
+    s = schema.sessions
+    return (
+        statement.values(
+            state=s.c.state.op("||")(delta), revision=s.c.revision + 1, update_time=when
+        )
+        .returning(
+            *(s.c[name] for name in schema.owner_names),
+            s.c.app_name,
+            s.c.user_id,
+            s.c.id,
+            s.c.revision,
+            s.c.incarnation,
+            *also,
+        )
+        .cte("bumped")
+    )
 
 
 def scope_upsert(table: Table, key: list[str], source: Select[Any]) -> Any:

@@ -9,10 +9,16 @@ from typing import Any
 from google.adk.events import Event, EventActions
 from google.adk.sessions import Session
 from google.genai import types
-from sqlalchemy import event
+from sqlalchemy import TableClause, column, event, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adk_store.layout import TableLayout
 from adk_store.records import SessionVersion
+from adk_store.schema import build_schema
+from adk_store.types import json_type
+
+# Columns that copied parts of the event document until revision 0004 dropped them.
+COPIED_BEFORE_0004 = ("content", "grounding_metadata", "custom_metadata")
 
 
 def make_event(
@@ -54,3 +60,25 @@ def revision_of(session: Session) -> int:
     version = SessionVersion.parse(session._storage_update_marker or "")
     assert version is not None, f"not a store marker: {session._storage_update_marker!r}"
     return version.revision
+
+
+def events_before_0004(layout: TableLayout | str = "adk_") -> TableClause:
+    """The events table as releases before revision 0004 wrote it.
+
+    Every event also had its document's ``content``, ``grounding_metadata``
+    and ``custom_metadata`` copied into columns of their own; a test that
+    fills a database as those releases did writes them too.
+    """
+    events = build_schema(layout).events
+    copied = (column(name, json_type(nullable_as_sql_null=True)) for name in COPIED_BEFORE_0004)
+    return table(
+        events.name,
+        *(column(c.name, c.type) for c in events.columns),
+        *copied,
+        schema=events.schema,
+    )
+
+
+def copied_parts(document: dict[str, Any]) -> dict[str, Any]:
+    """The columns an event row had before revision 0004, from its document."""
+    return {name: document.get(name) for name in COPIED_BEFORE_0004}

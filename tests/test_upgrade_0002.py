@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import Database
 from google.adk.sessions.base_session_service import GetSessionConfig
-from helpers import make_event
+from helpers import copied_parts, events_before_0004, make_event
 from sqlalchemy import func, insert, inspect, select
 
 from adk_store import SqlSessionService, TableLayout
@@ -49,7 +49,7 @@ def _event_row(event_id: str, seconds: int) -> dict[str, Any]:
         "author": "user",
         "timestamp": when,
         "event_data": document,
-        "content": document["content"],
+        **copied_parts(document),
     }
 
 
@@ -81,7 +81,9 @@ async def _fill_as_0001(url: str) -> None:
                 {"app_name": "app", "state": {"region": "eu"}, "update_time": T0},
             )
             for event_id, seconds in EVENTS:
-                await connection.execute(insert(schema.events), _event_row(event_id, seconds))
+                await connection.execute(
+                    insert(events_before_0004(LAYOUT)), _event_row(event_id, seconds)
+                )
     finally:
         await engine.dispose()
 

@@ -9,9 +9,10 @@ columns of their own: ``content``, ``grounding_metadata`` and
 ``custom_metadata``. Nothing reads them (the store reads the document), and
 the copy of ``content`` alone took a typical event row past PostgreSQL's
 2 KB threshold, where every insert compresses the row: measured with the
-benchmark's events, a 1,337-byte document plus a 951-byte copy of its
-content, stored compressed as 1,778 bytes; without the copy the row is
-1,485 bytes and stored as it is. Dropping them is a
+benchmark's events (``python -m benchmarks.row_size``), a 1,339-byte
+document plus a 951-byte copy of its content, stored compressed as 1,780
+bytes; without the copy the row is 1,495 bytes and stored as it is.
+Dropping them is a
 catalog change on PostgreSQL, an instant column drop on MariaDB 10.4 and
 later, and an ``ALTER TABLE ... DROP COLUMN`` on SQLite (3.35 and later);
 the rows shrink as they are rewritten (PostgreSQL: by VACUUM FULL or as rows
